@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import types
+
+import httpcore_interfaces
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    public = {
+        name
+        for name, value in vars(httpcore_interfaces).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert set(httpcore_interfaces.__all__) == public
+    assert len(httpcore_interfaces.__all__) == len(set(httpcore_interfaces.__all__))
+
+
+def test_public_objects_report_the_public_module() -> None:
+    for name in httpcore_interfaces.__all__:
+        obj = getattr(httpcore_interfaces, name)
+        if isinstance(obj, (type, types.FunctionType)):
+            assert obj.__module__ == "httpcore_interfaces", name
+
+
+def test_version_is_a_release() -> None:
+    major, minor, patch = (int(part) for part in httpcore_interfaces.__version__.split("."))
+    assert (major, minor, patch) >= (1, 0, 0)
+
+
+def test_package_is_typed() -> None:
+    from importlib.resources import files
+
+    assert files("httpcore_interfaces").joinpath("py.typed").is_file()
+
+
+def test_publish_module_leaves_other_packages_alone() -> None:
+    from httpcore_interfaces import publish_module
+
+    class Foreign:
+        pass
+
+    Foreign.__module__ = "somewhere_else._private"
+    namespace = {"__all__": ["Foreign", "VALUE"], "Foreign": Foreign, "VALUE": 3}
+    publish_module("httpcore_interfaces", namespace)
+    assert Foreign.__module__ == "somewhere_else._private"

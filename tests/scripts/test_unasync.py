@@ -1,0 +1,87 @@
+"""The sync-code generator: what it writes, and what its --check mode refuses."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "unasync.py"
+
+ASYNC_SOURCE = """\
+class AsyncThing(AsyncHTTPTransport):
+    async def arequest(self) -> AsyncIterator[bytes]:
+        async with self._lock:
+            await self.aclose()
+        async for chunk in self._stream:
+            yield chunk
+"""
+
+SYNC_EXPECTED = """\
+class SyncThing(SyncHTTPTransport):
+    def request(self) -> Iterator[bytes]:
+        with self._lock:
+            self.close()
+        for chunk in self._stream:
+            yield chunk
+"""
+
+
+@pytest.fixture(scope="module")
+def unasync() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("unasync_script", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    source = tmp_path / "packages" / "demo" / "src" / "demo" / "_async" / "thing.py"
+    source.parent.mkdir(parents=True)
+    source.write_text(ASYNC_SOURCE)
+    return tmp_path
+
+
+def generated(tree: Path) -> Path:
+    return tree / "packages" / "demo" / "src" / "demo" / "_sync" / "thing.py"
+
+
+def test_generates_sync_code(unasync: ModuleType, tree: Path) -> None:
+    assert unasync.main([], root=tree) == 0
+    assert generated(tree).read_text() == unasync.HEADER + SYNC_EXPECTED
+
+
+def test_check_fails_when_generated_code_is_missing_or_stale(
+    unasync: ModuleType, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert unasync.main(["--check"], root=tree) == 1
+    assert "stale: packages/demo/src/demo/_sync/thing.py" in capsys.readouterr().err
+    unasync.main([], root=tree)
+    generated(tree).write_text("edited by hand\n")
+    assert unasync.main(["--check"], root=tree) == 1
+
+
+def test_check_reports_unused_substitutions(
+    unasync: ModuleType, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unasync.main([], root=tree)
+    assert unasync.main(["--check"], root=tree) == 1
+    assert "unused substitution: '\\\\bAsyncGenerator\\\\b'" in capsys.readouterr().err
+
+
+def test_check_fails_on_an_orphan_sync_file(unasync: ModuleType, tmp_path: Path) -> None:
+    orphan = tmp_path / "tests" / "demo" / "_sync" / "test_x.py"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_text("")
+    assert unasync.main(["--check"], root=tmp_path) == 1
+
+
+def test_removes_anyio_markers_from_tests(unasync: ModuleType) -> None:
+    used: set[str] = set()
+    out = unasync.transform("@pytest.mark.anyio\nasync def test_x() -> None:\n    pass\n", used)
+    assert out == unasync.HEADER + "def test_x() -> None:\n    pass\n"
