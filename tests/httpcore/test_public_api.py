@@ -9,6 +9,7 @@ import pytest
 
 import httpcore
 import httpcore_interfaces
+import httpcore_pool
 import httpcore_streams
 
 #: The 26 documented names of the httpcore 0.12 API (SPEC §2).
@@ -22,8 +23,8 @@ DOCUMENTED = {
     "WriteTimeout",
 }  # fmt: skip
 #: Names whose components have not landed yet; each issue that lands one removes it here.
-NOT_YET_RELEASED = {"AsyncConnectionPool", "SyncConnectionPool", "AsyncHTTPProxy", "SyncHTTPProxy"}
-COMPONENTS = (httpcore_interfaces, httpcore_streams)
+NOT_YET_RELEASED = {"AsyncHTTPProxy", "SyncHTTPProxy"}
+COMPONENTS = (httpcore_interfaces, httpcore_streams, httpcore_pool)
 
 
 def test_all_is_sorted_and_holds_the_released_documented_names() -> None:
@@ -63,9 +64,9 @@ def test_version_is_in_the_0_12_series_above_0_12_3() -> None:
 
 def test_importing_httpcore_changes_nothing_for_component_users() -> None:
     code = (
-        "import httpcore_interfaces as hi, httpcore_streams as hs\n"
+        "import httpcore_interfaces as hi, httpcore_streams as hs, httpcore_pool as hp\n"
         "def snap(): return {n: (getattr(m, n).__module__, getattr(m, n).__qualname__)"
-        " for m in (hi, hs) for n in m.__all__ if isinstance(getattr(m, n), type)}\n"
+        " for m in (hi, hs, hp) for n in m.__all__ if isinstance(getattr(m, n), type)}\n"
         "before = snap()\n"
         "import httpcore\n"
         "assert snap() == before, (snap(), before)\n"
@@ -75,7 +76,7 @@ def test_importing_httpcore_changes_nothing_for_component_users() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert int(result.stdout) >= 22
+    assert int(result.stdout) >= 24
 
 
 def test_exceptions_caught_through_the_meta_package() -> None:

@@ -71,7 +71,7 @@ def test_check_reports_unused_substitutions(
 ) -> None:
     unasync.main([], root=tree)
     assert unasync.main(["--check"], root=tree) == 1
-    assert "unused substitution: '\\\\bAsyncGenerator\\\\b'" in capsys.readouterr().err
+    assert "unused substitution: '\\\\bStopAsyncIteration\\\\b'" in capsys.readouterr().err
 
 
 def test_check_fails_on_an_orphan_sync_file(unasync: ModuleType, tmp_path: Path) -> None:

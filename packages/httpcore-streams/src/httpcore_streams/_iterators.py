@@ -30,9 +30,10 @@ class AsyncIteratorByteStream(AsyncByteStream):
         self._aiterator = aiterator
         self._aclose_func = aclose_func
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._aiterator:
-            yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # The caller's own iterator, not a generator around it: whoever stops reading
+        # early can close it directly.
+        return self._aiterator.__aiter__()
 
     async def aclose(self) -> None:
         aclose_func, self._aclose_func = self._aclose_func, None
@@ -56,7 +57,7 @@ class IteratorByteStream(SyncByteStream):
         self._close_func = close_func
 
     def __iter__(self) -> Iterator[bytes]:
-        yield from self._iterator
+        return iter(self._iterator)
 
     def close(self) -> None:
         close_func, self._close_func = self._close_func, None

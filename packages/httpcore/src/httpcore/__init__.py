@@ -23,6 +23,8 @@ from httpcore_interfaces import TimeoutException as TimeoutException
 from httpcore_interfaces import UnsupportedProtocol as UnsupportedProtocol
 from httpcore_interfaces import WriteError as WriteError
 from httpcore_interfaces import WriteTimeout as WriteTimeout
+from httpcore_pool import AsyncConnectionPool as AsyncConnectionPool
+from httpcore_pool import SyncConnectionPool as SyncConnectionPool
 from httpcore_streams import AsyncIteratorByteStream as AsyncIteratorByteStream
 from httpcore_streams import IteratorByteStream as IteratorByteStream
 from httpcore_streams import PlainByteStream as PlainByteStream
@@ -31,6 +33,7 @@ from .__about__ import __version__ as __version__
 
 __all__ = [
     "AsyncByteStream",
+    "AsyncConnectionPool",
     "AsyncHTTPTransport",
     "AsyncIteratorByteStream",
     "CloseError",
@@ -47,6 +50,7 @@ __all__ = [
     "ReadTimeout",
     "RemoteProtocolError",
     "SyncByteStream",
+    "SyncConnectionPool",
     "SyncHTTPTransport",
     "TimeoutException",
     "UnsupportedProtocol",

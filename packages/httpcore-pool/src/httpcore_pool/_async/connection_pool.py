@@ -1,0 +1,309 @@
+"""The async connection pool: hands each request a connection, and takes it back.
+
+Decisions are made by ``PoolState`` (no I/O); this module does the I/O around them:
+connecting (with retries), waiting for a slot, closing what the state says to close,
+and returning connections when their response stream is closed. Every path that fails or
+is cancelled gives its slot back, so the pool never leaks a socket or a slot.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+import warnings
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from httpcore_interfaces import (
+    AsyncByteStream,
+    AsyncHTTPTransport,
+    ConnectError,
+    ConnectTimeout,
+    Headers,
+    LocalProtocolError,
+    PoolTimeout,
+    ReadError,
+    RemoteProtocolError,
+    WriteError,
+)
+from httpcore_streams import PlainByteStream
+
+from .._backends.base import AsyncNetworkBackend, AsyncNetworkStream
+from .._models import Request, origin_to_str
+from .._pool_state import PoolState, Waiter
+from .._ssl import ssl_context_for
+from .._synchronization import AsyncEvent, AsyncPoolLock, AsyncShieldCancellation
+from .._trace import Trace, get_logger
+from .http11 import AsyncHTTP11Connection
+
+__all__ = ["AsyncConnectionPool"]
+
+logger = get_logger(__name__)
+
+#: Failures of a reused connection that mean the server closed it while it sat idle.
+_STALE_CONNECTION_ERRORS = (ReadError, WriteError, RemoteProtocolError)
+
+
+class AsyncConnectionPool(AsyncHTTPTransport):
+    """A pool of HTTP/1.1 connections, shared by every request sent through it.
+
+    See the httpcore 0.12 documentation for the parameters; ``backend`` is one of
+    ``"auto"``, ``"asyncio"``, ``"trio"`` or ``"anyio"``.
+    """
+
+    def __init__(
+        self,
+        ssl_context: ssl.SSLContext | None = None,
+        max_connections: int | None = None,
+        max_keepalive_connections: int | None = None,
+        keepalive_expiry: float | None = None,
+        http2: bool = False,
+        uds: str | None = None,
+        local_address: str | None = None,
+        retries: int = 0,
+        max_keepalive: int | None = None,
+        backend: str = "auto",
+    ) -> None:
+        if max_keepalive is not None:
+            warnings.warn(
+                "'max_keepalive' is deprecated; use 'max_keepalive_connections'.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            if max_keepalive_connections is None:
+                max_keepalive_connections = max_keepalive
+        _check_limit("max_connections", max_connections, minimum=1)
+        _check_limit("max_keepalive_connections", max_keepalive_connections, minimum=0)
+        if keepalive_expiry is not None and (
+            isinstance(keepalive_expiry, bool) or not isinstance(keepalive_expiry, (int, float))
+        ):
+            raise TypeError(
+                f"keepalive_expiry must be a number or None, not {type(keepalive_expiry).__name__}"
+            )
+        if keepalive_expiry is not None and keepalive_expiry < 0:
+            raise ValueError(f"keepalive_expiry must not be negative, got {keepalive_expiry}")
+        if isinstance(retries, bool) or not isinstance(retries, int):
+            raise TypeError(f"retries must be an int, not {type(retries).__name__}")
+        if retries < 0:
+            raise ValueError(f"retries must not be negative, got {retries}")
+        for name, value in (("uds", uds), ("local_address", local_address)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
+        if http2:
+            raise ValueError("http2=True is not supported yet by this release of httpcore-pool")
+        if not isinstance(backend, str):
+            raise TypeError(f"backend must be a str, not {type(backend).__name__}")
+
+        self._ssl_context = ssl_context_for(ssl_context)
+        self._uds = uds
+        self._local_address = local_address
+        self._retries = retries
+        self._backend = AsyncNetworkBackend.from_name(backend)
+        self._state: PoolState[AsyncHTTP11Connection] = PoolState(
+            max_connections, max_keepalive_connections, keepalive_expiry
+        )
+        self._lock = AsyncPoolLock()
+
+    # -- the transport API ---------------------------------------------------------------
+
+    async def arequest(
+        self,
+        method: bytes,
+        url: tuple[bytes, bytes, int | None, bytes],
+        headers: Headers | None = None,
+        stream: AsyncByteStream | None = None,
+        ext: dict[str, Any] | None = None,
+    ) -> tuple[int, Headers, AsyncByteStream, dict[str, Any]]:
+        request = Request(method, url, headers, stream, ext)
+        may_retry = request.is_idempotent and (
+            stream is None or isinstance(stream, PlainByteStream)
+        )
+        while True:
+            connection = await self._acquire(request)
+            reused = connection is not None
+            if connection is None:
+                connection = await self._connect(request)
+            try:
+                status, response_headers, body, response_ext = await connection.handle_request(
+                    request
+                )
+            except BaseException as exc:
+                await self._release(connection)
+                if (
+                    reused
+                    and may_retry
+                    and isinstance(exc, _STALE_CONNECTION_ERRORS)
+                    and not connection.response_started
+                ):
+                    may_retry = False
+                    continue
+                raise
+            return status, response_headers, PoolByteStream(body, self, connection), response_ext
+
+    async def aclose(self) -> None:
+        with self._lock:
+            connections, waiters = self._state.close_all()
+        self._wake(waiters)
+        await self._close(connections)
+
+    async def get_connection_info(self) -> dict[str, list[str]]:
+        """Each origin's connections, as ``"HTTP/1.1, IDLE"``-style summaries."""
+        with self._lock:
+            expired = self._state.expire(time.monotonic())
+            connections = self._state.connections()
+        await self._close(expired)
+        info: dict[str, list[str]] = {}
+        for connection, origin in connections.items():
+            info.setdefault(origin_to_str(origin), []).append(connection.info())
+        return {origin: sorted(summaries) for origin, summaries in info.items()}
+
+    # -- acquiring and releasing ---------------------------------------------------------
+
+    async def _acquire(self, request: Request) -> AsyncHTTP11Connection | None:
+        """An idle connection to reuse, or None once a slot is reserved for a new one."""
+        with self._lock:
+            if self._state.is_closed:
+                raise LocalProtocolError("The connection pool was closed; create a new one.")
+            waiter, to_close = self._state.acquire(
+                request.origin, time.monotonic(), AsyncHTTP11Connection.is_reusable
+            )
+            if not waiter.granted:
+                waiter.event = AsyncEvent()
+        if to_close:
+            await self._close(to_close)
+        if not waiter.granted:
+            await self._wait(waiter, request.timeouts.pool)
+        return waiter.connection
+
+    async def _wait(self, waiter: Waiter[AsyncHTTP11Connection], timeout: float | None) -> None:
+        try:
+            woken = await waiter.event.wait(timeout)
+        except BaseException:
+            await self._give_up(waiter)
+            raise
+        if not woken:
+            await self._give_up(waiter)
+            raise PoolTimeout(f"Timed out waiting {timeout}s for a connection from the pool")
+        if not waiter.granted:  # woken by aclose()
+            raise LocalProtocolError("The connection pool was closed while waiting.")
+
+    async def _give_up(self, waiter: Waiter[AsyncHTTP11Connection]) -> None:
+        with self._lock:
+            to_close, waiters = self._state.cancel(waiter, time.monotonic())
+        self._wake(waiters)
+        await self._close(to_close)
+
+    async def _connect(self, request: Request) -> AsyncHTTP11Connection:
+        """Open a connection in the slot the request holds, or give the slot back."""
+        try:
+            stream = await self._open_stream_with_retries(request)
+        except BaseException:
+            with self._lock:
+                _, waiters = self._state.connect_failed()
+            self._wake(waiters)
+            raise
+        connection = AsyncHTTP11Connection(request.origin, stream)
+        with self._lock:
+            if not self._state.is_closed:
+                self._state.connected(connection, request.origin)
+                return connection
+        await connection.aclose()
+        raise LocalProtocolError("The connection pool was closed while connecting.")
+
+    async def _open_stream_with_retries(self, request: Request) -> AsyncNetworkStream:
+        for delay in _backoff(self._retries):
+            try:
+                return await self._open_stream(request)
+            except (ConnectError, ConnectTimeout):
+                if delay is None:
+                    raise
+            await self._backend.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _open_stream(self, request: Request) -> AsyncNetworkStream:
+        """TCP (or Unix socket) to the origin, then TLS for https."""
+        scheme, host, port = request.origin
+        timeout = request.timeouts.connect
+        server_hostname = host.decode("ascii")
+        if self._uds is not None:
+            with Trace(
+                "connection.connect_unix_socket", logger, request.trace, {"path": self._uds}
+            ):
+                stream = await self._backend.connect_unix_socket(self._uds, timeout)
+        else:
+            info = {"host": server_hostname, "port": port, "local_address": self._local_address}
+            with Trace("connection.connect_tcp", logger, request.trace, info) as trace:
+                stream = await self._backend.connect_tcp(
+                    server_hostname, port, timeout, self._local_address
+                )
+                trace.info["client_addr"] = stream.get_extra_info("client_addr")
+                trace.info["server_addr"] = stream.get_extra_info("server_addr")
+        if scheme == b"https":
+            with Trace("connection.start_tls", logger, request.trace) as trace:
+                stream = await stream.start_tls(self._ssl_context, server_hostname, timeout)
+                ssl_object = stream.get_extra_info("ssl_object")
+                trace.info["tls_version"] = ssl_object.version()
+                trace.info["alpn_protocol"] = ssl_object.selected_alpn_protocol()
+        logger.debug("connected to %s", origin_to_str(request.origin))
+        return stream
+
+    async def _release(self, connection: AsyncHTTP11Connection) -> None:
+        """The request on ``connection`` is over: keep it if it is idle, else close it."""
+        with self._lock:
+            to_close, waiters = self._state.release(
+                connection, connection.is_idle(), time.monotonic()
+            )
+        self._wake(waiters)
+        await self._close(to_close)
+
+    def _wake(self, waiters: list[Waiter[AsyncHTTP11Connection]]) -> None:
+        for waiter in waiters:
+            waiter.event.set()
+
+    async def _close(self, connections: Iterable[AsyncHTTP11Connection]) -> None:
+        with AsyncShieldCancellation():
+            for connection in connections:
+                await connection.aclose()
+
+
+class PoolByteStream(AsyncByteStream):
+    """A response body that gives its connection back to the pool when closed."""
+
+    __slots__ = ("_closed", "_connection", "_pool", "_stream")
+
+    def __init__(
+        self, stream: AsyncByteStream, pool: AsyncConnectionPool, connection: AsyncHTTP11Connection
+    ) -> None:
+        self._stream = stream
+        self._pool = pool
+        self._connection = connection
+        self._closed = False
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._stream.__aiter__()
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self._stream.aclose()
+        finally:
+            with AsyncShieldCancellation():
+                await self._pool._release(self._connection)
+
+
+def _check_limit(name: str, value: int | None, minimum: int) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int or None, not {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+
+
+def _backoff(retries: int) -> Iterable[float | None]:
+    """Delays before each retry: 0, 0.5, 1, 2, 4 … seconds; None after the last attempt."""
+    for attempt in range(retries):
+        yield 0.0 if attempt == 0 else 0.5 * 2 ** (attempt - 1)
+    yield None

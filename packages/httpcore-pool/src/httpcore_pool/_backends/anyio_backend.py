@@ -1,0 +1,168 @@
+"""The async backend: anyio streams, so one code path serves asyncio and trio."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import sys
+from typing import Any
+
+import anyio
+from anyio.abc import ByteStream, SocketAttribute
+from anyio.streams.tls import TLSAttribute, TLSStream
+
+from httpcore_interfaces import (
+    ConnectError,
+    ConnectTimeout,
+    ReadError,
+    ReadTimeout,
+    WriteError,
+    WriteTimeout,
+)
+
+from ._sockets import describe_os_error, set_nodelay, socket_is_readable
+from .base import AsyncNetworkBackend, AsyncNetworkStream
+
+__all__ = ["AnyIOBackend", "AnyIOStream"]
+
+_BROKEN = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, ssl.SSLError)
+
+
+class AnyIOStream(AsyncNetworkStream):
+    __slots__ = ("_raw_socket", "_stream")
+
+    def __init__(self, stream: ByteStream) -> None:
+        self._stream = stream
+        self._raw_socket = stream.extra(SocketAttribute.raw_socket, None)
+
+    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        try:
+            if timeout is None:
+                return await self._stream.receive(max_bytes)
+            with anyio.fail_after(timeout):
+                return await self._stream.receive(max_bytes)
+        except anyio.EndOfStream:
+            return b""
+        except TimeoutError as exc:
+            raise ReadTimeout(f"Timed out reading from the server after {timeout}s") from exc
+        except _BROKEN as exc:
+            raise ReadError(describe_os_error(exc)) from exc
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        if not data:
+            return
+        try:
+            if timeout is None:
+                await self._stream.send(data)
+            else:
+                with anyio.fail_after(timeout):
+                    await self._stream.send(data)
+        except TimeoutError as exc:
+            raise WriteTimeout(f"Timed out writing to the server after {timeout}s") from exc
+        except _BROKEN as exc:
+            raise WriteError(describe_os_error(exc)) from exc
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str, timeout: float | None
+    ) -> AsyncNetworkStream:
+        try:
+            with anyio.fail_after(timeout):
+                tls = await TLSStream.wrap(
+                    self._stream,
+                    hostname=server_hostname,
+                    ssl_context=ssl_context,
+                    standard_compatible=False,
+                )
+        except BaseException as exc:
+            await self.aclose()
+            if isinstance(exc, TimeoutError):
+                raise ConnectTimeout(f"TLS handshake timed out after {timeout}s") from exc
+            if isinstance(exc, (*_BROKEN, anyio.EndOfStream)):
+                reason = describe_os_error(exc) if str(exc) else "server closed the connection"
+                raise ConnectError(f"TLS handshake failed: {reason}") from exc
+            raise
+        return AnyIOStream(tls)
+
+    async def aclose(self) -> None:
+        with anyio.CancelScope(shield=True):
+            await self._stream.aclose()
+
+    def is_readable(self) -> bool:
+        return socket_is_readable(self._raw_socket)
+
+    def get_extra_info(self, name: str) -> Any:
+        if name == "ssl_object":
+            return self._stream.extra(TLSAttribute.ssl_object, None)
+        if name == "client_addr":
+            return self._stream.extra(SocketAttribute.local_address, None)
+        if name == "server_addr":
+            return self._stream.extra(SocketAttribute.remote_address, None)
+        return None
+
+
+class AnyIOBackend(AsyncNetworkBackend):
+    """Runs on whichever event loop calls it; "asyncio" and "trio" also check that it is
+    that loop, so a misconfigured program fails at once rather than subtly."""
+
+    def __init__(self, name: str = "auto") -> None:
+        self.name = name
+
+    def _check_event_loop(self) -> None:
+        if self.name == "asyncio":
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                raise RuntimeError(
+                    "backend='asyncio' but no asyncio event loop is running"
+                ) from None
+        elif self.name == "trio":
+            trio = sys.modules.get("trio")
+            try:
+                if trio is None:
+                    raise RuntimeError
+                trio.lowlevel.current_trio_token()
+            except RuntimeError:
+                raise RuntimeError("backend='trio' but no trio event loop is running") from None
+
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None, local_address: str | None
+    ) -> AsyncNetworkStream:
+        self._check_event_loop()
+        try:
+            with anyio.fail_after(timeout):
+                if local_address is not None:
+                    host = await _address_in_family_of(host, port, local_address)
+                stream = await anyio.connect_tcp(host, port, local_host=local_address)
+        except TimeoutError as exc:
+            raise ConnectTimeout(f"Timed out connecting to {host}:{port} after {timeout}s") from exc
+        except OSError as exc:
+            raise ConnectError(describe_os_error(exc)) from exc
+        set_nodelay(stream.extra(SocketAttribute.raw_socket))
+        return AnyIOStream(stream)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None) -> AsyncNetworkStream:
+        self._check_event_loop()
+        try:
+            with anyio.fail_after(timeout):
+                stream = await anyio.connect_unix(path)
+        except TimeoutError as exc:
+            raise ConnectTimeout(f"Timed out connecting to {path} after {timeout}s") from exc
+        except OSError as exc:
+            raise ConnectError(describe_os_error(exc)) from exc
+        return AnyIOStream(stream)
+
+    async def sleep(self, seconds: float) -> None:
+        await anyio.sleep(seconds)
+
+
+async def _address_in_family_of(host: str, port: int, local_address: str) -> str:
+    """The first address of ``host`` in the family of ``local_address`` ("0.0.0.0" means
+    IPv4, "::" IPv6). Resolving here, rather than letting anyio try a socket of the wrong
+    family, gives a clear error and leaves no socket behind."""
+    family = socket.AF_INET6 if ":" in local_address else socket.AF_INET
+    try:
+        addresses = await anyio.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise OSError(f"no {family.name} address for {host}: {exc}") from None
+    return str(addresses[0][4][0])

@@ -1,0 +1,132 @@
+"""Abstract backends and streams, async and sync, with the backend registry."""
+
+from __future__ import annotations
+
+import ssl
+from abc import ABC, abstractmethod
+from typing import Any
+
+__all__ = [
+    "ASYNC_BACKEND_NAMES",
+    "SYNC_BACKEND_NAMES",
+    "AsyncNetworkBackend",
+    "AsyncNetworkStream",
+    "SyncNetworkBackend",
+    "SyncNetworkStream",
+]
+
+ASYNC_BACKEND_NAMES = ("auto", "asyncio", "trio", "anyio")
+SYNC_BACKEND_NAMES = ("sync",)
+
+#: Bytes asked of the socket per read: large reads keep per-byte overhead low.
+READ_SIZE = 64 * 1024
+
+
+class AsyncNetworkStream(ABC):
+    """One connection's byte stream. Errors are raised as httpcore exceptions."""
+
+    @abstractmethod
+    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        """Return up to ``max_bytes``; ``b""`` once the peer has closed."""
+
+    @abstractmethod
+    async def write(self, data: bytes, timeout: float | None) -> None: ...
+
+    @abstractmethod
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str, timeout: float | None
+    ) -> AsyncNetworkStream:
+        """Return a TLS stream over this one; on failure this stream is closed."""
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """Close at once, without waiting for the peer; safe to call twice."""
+
+    @abstractmethod
+    def is_readable(self) -> bool:
+        """True if data or EOF is waiting: on an idle connection, the server gave up."""
+
+    @abstractmethod
+    def get_extra_info(self, name: str) -> Any:
+        """``"ssl_object"``, ``"client_addr"`` or ``"server_addr"``, else None."""
+
+
+class AsyncNetworkBackend(ABC):
+    """Opens streams for one concurrency library."""
+
+    @abstractmethod
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None, local_address: str | None
+    ) -> AsyncNetworkStream: ...
+
+    @abstractmethod
+    async def connect_unix_socket(self, path: str, timeout: float | None) -> AsyncNetworkStream: ...
+
+    @abstractmethod
+    async def sleep(self, seconds: float) -> None: ...
+
+    @staticmethod
+    def from_name(name: str) -> AsyncNetworkBackend:
+        if name not in ASYNC_BACKEND_NAMES:
+            raise ValueError(
+                f"Unknown backend {name!r}: an async pool accepts "
+                + ", ".join(repr(n) for n in ASYNC_BACKEND_NAMES)
+            )
+        from .anyio_backend import AnyIOBackend
+
+        return AnyIOBackend(name)
+
+
+class SyncNetworkStream(ABC):
+    """One connection's byte stream. Errors are raised as httpcore exceptions."""
+
+    @abstractmethod
+    def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        """Return up to ``max_bytes``; ``b""`` once the peer has closed."""
+
+    @abstractmethod
+    def write(self, data: bytes, timeout: float | None) -> None: ...
+
+    @abstractmethod
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str, timeout: float | None
+    ) -> SyncNetworkStream:
+        """Return a TLS stream over this one; on failure this stream is closed."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close at once, without waiting for the peer; safe to call twice."""
+
+    @abstractmethod
+    def is_readable(self) -> bool:
+        """True if data or EOF is waiting: on an idle connection, the server gave up."""
+
+    @abstractmethod
+    def get_extra_info(self, name: str) -> Any:
+        """``"ssl_object"``, ``"client_addr"`` or ``"server_addr"``, else None."""
+
+
+class SyncNetworkBackend(ABC):
+    """Opens streams with blocking sockets."""
+
+    @abstractmethod
+    def connect_tcp(
+        self, host: str, port: int, timeout: float | None, local_address: str | None
+    ) -> SyncNetworkStream: ...
+
+    @abstractmethod
+    def connect_unix_socket(self, path: str, timeout: float | None) -> SyncNetworkStream: ...
+
+    @abstractmethod
+    def sleep(self, seconds: float) -> None: ...
+
+    @staticmethod
+    def from_name(name: str) -> SyncNetworkBackend:
+        if name not in SYNC_BACKEND_NAMES:
+            raise ValueError(
+                f"Unknown backend {name!r}: a sync pool accepts "
+                + ", ".join(repr(n) for n in SYNC_BACKEND_NAMES)
+            )
+        from .sync_backend import SyncBackend
+
+        return SyncBackend()

@@ -1,0 +1,187 @@
+"""Validation of the request arguments, before any byte goes out.
+
+The 0.12 API passes a request as loose values; this module checks them once and turns
+them into a ``Request``. Wrong types raise ``TypeError`` naming the argument, impossible
+values ``ValueError``, values that would break the HTTP framing (CR, LF or NUL in a
+method, target or header) ``LocalProtocolError``, and unknown schemes
+``UnsupportedProtocol``. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from httpcore_interfaces import URL, Headers, LocalProtocolError, Origin, UnsupportedProtocol
+
+from ._trace import TraceCallback
+
+__all__ = ["DEFAULT_PORTS", "Request", "Timeouts", "origin_to_str"]
+
+DEFAULT_PORTS = {b"http": 80, b"https": 443}
+IDEMPOTENT_METHODS = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
+_TIMEOUT_KEYS = ("connect", "read", "write", "pool")
+
+# RFC 9110 token characters for methods and header names; values and targets only refuse
+# the bytes that would end a line or a string early.
+_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_UNSAFE = re.compile(rb"[\r\n\x00]")
+
+
+class Timeouts:
+    """The four optional limits of ``ext["timeout"]``, in seconds; ``None`` means no limit."""
+
+    __slots__ = ("connect", "pool", "read", "write")
+
+    def __init__(self, mapping: Mapping[str, Any] | None = None) -> None:
+        if mapping is None:
+            mapping = {}
+        elif not isinstance(mapping, Mapping):
+            raise TypeError(f'ext["timeout"] must be a mapping, not {type(mapping).__name__}')
+        values = []
+        for key in _TIMEOUT_KEYS:
+            value = mapping.get(key)
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise TypeError(
+                        f'ext["timeout"]["{key}"] must be a number or None, '
+                        f"not {type(value).__name__}"
+                    )
+                if value < 0:
+                    raise ValueError(f'ext["timeout"]["{key}"] must not be negative, got {value}')
+                value = float(value)
+            values.append(value)
+        self.connect: float | None = values[0]
+        self.read: float | None = values[1]
+        self.write: float | None = values[2]
+        self.pool: float | None = values[3]
+
+
+class Request:
+    """A validated request: what a connection needs to send it, and where it goes."""
+
+    __slots__ = (
+        "ext",
+        "headers",
+        "method",
+        "origin",
+        "stream",
+        "target",
+        "timeouts",
+        "trace",
+        "url",
+    )
+
+    def __init__(
+        self,
+        method: Any,
+        url: Any,
+        headers: Any = None,
+        stream: Any = None,
+        ext: Any = None,
+    ) -> None:
+        self.method: bytes = _check_method(method)
+        self.url: URL = _check_url(url)
+        self.headers: Headers = _check_headers(headers)
+        if ext is None:
+            ext = {}
+        elif not isinstance(ext, Mapping):
+            raise TypeError(f"ext must be a dict or None, not {type(ext).__name__}")
+        self.ext: Mapping[str, Any] = ext
+        self.timeouts = Timeouts(ext.get("timeout"))
+        trace = ext.get("trace")
+        if trace is not None and not callable(trace):
+            raise TypeError(f'ext["trace"] must be callable, not {type(trace).__name__}')
+        self.trace: TraceCallback | None = trace
+        self.stream: Any = stream
+        scheme, host, port, target = self.url
+        self.origin: Origin = (scheme, host, DEFAULT_PORTS[scheme] if port is None else port)
+        self.target: bytes = target
+
+    @property
+    def is_idempotent(self) -> bool:
+        return self.method in IDEMPOTENT_METHODS
+
+    def host_header(self) -> bytes:
+        """The ``Host`` value for this URL: the port only when it is not the default."""
+        scheme, host, port = self.origin
+        if b":" in host:  # an IPv6 literal
+            host = b"[" + host + b"]"
+        if port == DEFAULT_PORTS[scheme]:
+            return host
+        return host + b":" + str(port).encode("ascii")
+
+
+def origin_to_str(origin: Origin) -> str:
+    scheme, host, port = origin
+    text = host.decode("ascii", "replace")
+    if ":" in text:
+        text = f"[{text}]"
+    if port != DEFAULT_PORTS.get(scheme):
+        text = f"{text}:{port}"
+    return f"{scheme.decode('ascii', 'replace')}://{text}"
+
+
+def _check_method(method: Any) -> bytes:
+    if not isinstance(method, bytes):
+        raise TypeError(f"method must be bytes, not {type(method).__name__}")
+    if not _TOKEN.match(method):
+        raise LocalProtocolError(f"Invalid method {method!r}: it must be a non-empty token")
+    return method
+
+
+def _check_url(url: Any) -> URL:
+    if not isinstance(url, tuple) or len(url) != 4:
+        raise TypeError(
+            "url must be a tuple (scheme: bytes, host: bytes, port: int | None, target: bytes), "
+            f"not {type(url).__name__}"
+            + (f" of length {len(url)}" if isinstance(url, tuple) else "")
+        )
+    scheme, host, port, target = url
+    for name, value in (("scheme", scheme), ("host", host), ("target", target)):
+        if not isinstance(value, bytes):
+            raise TypeError(f"url {name} must be bytes, not {type(value).__name__}")
+    if port is not None:
+        if isinstance(port, bool) or not isinstance(port, int):
+            raise TypeError(f"url port must be an int or None, not {type(port).__name__}")
+        if not 1 <= port <= 65535:
+            raise ValueError(f"url port must be in 1-65535, got {port}")
+    if scheme not in DEFAULT_PORTS:
+        raise UnsupportedProtocol(
+            f"Unsupported URL scheme {scheme.decode('ascii', 'replace')!r}: "
+            "only 'http' and 'https' are supported"
+        )
+    if not host:
+        raise LocalProtocolError("Missing host in URL: the host must not be empty")
+    if _UNSAFE.search(host) or b" " in host or b"/" in host or not host.isascii():
+        raise LocalProtocolError(f"Invalid host {host!r} in URL: use the IDNA-encoded name")
+    if not target or _UNSAFE.search(target) or b" " in target:
+        raise LocalProtocolError(
+            f"Invalid request target {target!r}: "
+            "it must be non-empty, without spaces, CR, LF or NUL"
+        )
+    return (scheme, host, port, target)
+
+
+def _check_headers(headers: Any) -> Headers:
+    if headers is None:
+        return []
+    if not isinstance(headers, (list, tuple)):
+        raise TypeError(
+            f"headers must be a list of (bytes, bytes) pairs, not {type(headers).__name__}"
+        )
+    for item in headers:
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise TypeError(f"headers must be a list of (bytes, bytes) pairs, got item {item!r}")
+        name, value = item
+        if not isinstance(name, bytes) or not isinstance(value, bytes):
+            raise TypeError(
+                f"header names and values must be bytes, got ({type(name).__name__}, "
+                f"{type(value).__name__}) for {item!r}"
+            )
+        if not _TOKEN.match(name):
+            raise LocalProtocolError(f"Invalid header name {name!r}")
+        if _UNSAFE.search(value):
+            raise LocalProtocolError(f"Invalid header value for {name!r}: CR, LF or NUL")
+    return list(headers)

@@ -1,0 +1,122 @@
+"""Many requests through a small pool while the server drops connections.
+
+Every request succeeds or fails with a documented exception; afterwards the pool holds no
+active connection and the process holds no extra file descriptor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import threading
+from collections import Counter
+
+import anyio
+import pytest
+
+import httpcore_interfaces
+from httpcore_pool import AsyncConnectionPool, SyncConnectionPool
+from tests.servers.raw import KeepAlive, RawServerFactory
+
+DOCUMENTED = tuple(
+    getattr(httpcore_interfaces, name)
+    for name in httpcore_interfaces.__all__
+    if isinstance(getattr(httpcore_interfaces, name), type)
+    and issubclass(getattr(httpcore_interfaces, name), Exception)
+)
+
+
+def client_sockets_to(port: int) -> int:
+    """Open sockets of this process connected to ``port``: the client side only (the test
+    servers run in this process too, on the other end)."""
+    gc.collect()
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if int(row[2].split(":")[1], 16) == port and row[9] in inodes)
+
+
+@pytest.mark.anyio
+async def test_1000_requests_from_100_tasks_on_a_pool_of_10(raw_server: RawServerFactory) -> None:
+    handler = KeepAlive(drop_every=7)
+    server = raw_server(handler)
+    outcomes: Counter[str] = Counter()
+
+    async with AsyncConnectionPool(max_connections=10) as pool:
+
+        async def worker() -> None:
+            for _ in range(10):
+                try:
+                    _, _, stream, _ = await pool.arequest(
+                        b"GET", server.url(), ext={"timeout": {"pool": 20, "read": 10}}
+                    )
+                    try:
+                        async for _chunk in stream:
+                            pass
+                    finally:
+                        await stream.aclose()
+                    outcomes["ok"] += 1
+                except DOCUMENTED as exc:
+                    outcomes[type(exc).__name__] += 1
+
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as tg:
+                for _ in range(100):
+                    tg.start_soon(worker)
+        info = await pool.get_connection_info()
+        assert all("ACTIVE" not in s for states in info.values() for s in states), info
+        assert sum(len(states) for states in info.values()) <= 10
+        assert 0 < client_sockets_to(server.server.port) <= 10  # the idle ones, still open
+
+    assert sum(outcomes.values()) == 1000
+    assert outcomes["ok"] >= 950, outcomes
+    assert handler.dropped > 0
+    assert client_sockets_to(server.server.port) == 0
+
+
+def test_1000_requests_from_20_threads_on_a_pool_of_10(raw_server: RawServerFactory) -> None:
+    handler = KeepAlive(drop_every=7)
+    server = raw_server(handler)
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    with SyncConnectionPool(max_connections=10) as pool:
+
+        def worker() -> None:
+            for _ in range(50):
+                try:
+                    _, _, stream, _ = pool.request(
+                        b"GET", server.url(), ext={"timeout": {"pool": 20, "read": 10}}
+                    )
+                    try:
+                        for _chunk in stream:
+                            pass
+                    finally:
+                        stream.close()
+                    result = "ok"
+                except DOCUMENTED as exc:
+                    result = type(exc).__name__
+                with lock:
+                    outcomes[result] += 1
+
+        threads = [threading.Thread(target=worker) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert not any(thread.is_alive() for thread in threads)
+        info = pool.get_connection_info()
+        assert all("ACTIVE" not in s for states in info.values() for s in states), info
+        assert sum(len(states) for states in info.values()) <= 10
+        assert 0 < client_sockets_to(server.server.port) <= 10  # the idle ones, still open
+
+    assert sum(outcomes.values()) == 1000
+    assert outcomes["ok"] >= 950, outcomes
+    assert handler.dropped > 0
+    assert client_sockets_to(server.server.port) == 0

@@ -1,0 +1,146 @@
+"""pytest fixtures for the test servers, shared by every test package that needs them:
+a conftest imports the ones it wants (``tests/httpcore_pool/conftest.py`` does).
+
+Servers are session-scoped where tests cannot disturb them; the factories give a test its
+own server when it needs special behaviour (a raw handler, a hypercorn setting).
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Protocol
+
+import pytest
+import trustme
+
+from .base import Server
+from .hypercorn_server import HypercornServer
+from .nginx import Nginx
+from .raw import Handler, RawServer, RawServerFactory
+from .tls import TLSMaterial, make_tls_material
+
+__all__ = [
+    "HypercornFactory",
+    "client_ssl_context",
+    "hypercorn_http",
+    "hypercorn_https",
+    "hypercorn_server",
+    "hypercorn_uds",
+    "nginx",
+    "raw_server",
+    "tls_ca",
+    "tls_material",
+]
+
+
+class HypercornFactory(Protocol):
+    """The ``hypercorn_server`` fixture: a hypercorn of the test's own, stopped at
+    teardown."""
+
+    def __call__(
+        self,
+        *,
+        tls: bool = ...,
+        alpn: Sequence[str] = ...,
+        uds: bool = ...,
+        config: Mapping[str, object] | None = ...,
+    ) -> Server: ...
+
+
+@pytest.fixture(scope="session")
+def tls_material(tmp_path_factory: pytest.TempPathFactory) -> TLSMaterial:
+    """The session's CA, server certificate and their PEM files."""
+    return make_tls_material(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def tls_ca(tls_material: TLSMaterial) -> trustme.CA:
+    """The session's trustme CA, which signed every test server's certificate."""
+    return tls_material.ca
+
+
+@pytest.fixture
+def client_ssl_context(tls_material: TLSMaterial) -> ssl.SSLContext:
+    """A client context trusting the test CA; fresh per test because clients such as
+    httpcore set ALPN protocols on the context they are given."""
+    return tls_material.client_context()
+
+
+@pytest.fixture(scope="session")
+def hypercorn_http() -> Iterator[Server]:
+    """Hypercorn, plain HTTP/1.1 on 127.0.0.1."""
+    with HypercornServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def hypercorn_https(tls_material: TLSMaterial) -> Iterator[Server]:
+    """Hypercorn over TLS on 127.0.0.1, offering ALPN ``h2`` and ``http/1.1``."""
+    with HypercornServer(tls=tls_material) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def hypercorn_uds() -> Iterator[Server]:
+    """Hypercorn, plain HTTP/1.1 on a Unix socket (``server.uds``)."""
+    with HypercornServer(uds=True) as server:
+        yield server
+
+
+@pytest.fixture
+def hypercorn_server(tls_material: TLSMaterial) -> Iterator[HypercornFactory]:
+    """Start hypercorns with their own settings, e.g.
+    ``hypercorn_server(config={"keep_alive_timeout": 1})``."""
+    started: list[HypercornServer] = []
+
+    def start(
+        *,
+        tls: bool = False,
+        alpn: Sequence[str] = ("h2", "http/1.1"),
+        uds: bool = False,
+        config: Mapping[str, object] | None = None,
+    ) -> Server:
+        server = HypercornServer(
+            tls=tls_material if tls else None, alpn=alpn, uds=uds, config=config
+        )
+        address = server.start()
+        started.append(server)
+        return address
+
+    yield start
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def nginx(tls_material: TLSMaterial) -> Iterator[Nginx]:
+    """nginx with ``keepalive_requests 50``: ``.http`` (HTTP/1.1) and ``.https`` (TLS,
+    h2 and http/1.1). Skips when nginx is missing, fails instead when ``CI=true``."""
+    with Nginx(tls_material, keepalive_requests=50) as server:
+        yield server
+
+
+@pytest.fixture
+def raw_server() -> Iterator[RawServerFactory]:
+    """Start :class:`RawServer` instances for this test; all stop at teardown, which
+    fails the test if a handler raised something other than a socket error."""
+    started: list[RawServer] = []
+
+    def start(
+        handler: Handler, *, host: str = "127.0.0.1", conn_timeout: float = 30.0
+    ) -> RawServer:
+        server = RawServer(handler, host=host, conn_timeout=conn_timeout)
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    errors: list[BaseException] = []
+    for server in reversed(started):
+        try:
+            server.stop()
+        except RuntimeError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
