@@ -18,6 +18,7 @@ from httpcore_interfaces import (
     Headers,
     LocalProtocolError,
     Origin,
+    ReadError,
     RemoteProtocolError,
 )
 
@@ -148,12 +149,22 @@ class AsyncHTTP11Connection:
                 raise RemoteProtocolError(describe(exc)) from exc
             if event is not h11.NEED_DATA:
                 return event
-            data = await self.stream.read(READ_SIZE, timeout)
+            try:
+                data = await self.stream.read(READ_SIZE, timeout)
+            except ReadError:
+                self._check_not_closed_by_us()
+                raise
+            if not data:
+                self._check_not_closed_by_us()
             if data:
                 self.response_started = True
             elif self._h11.their_state is h11.SEND_RESPONSE and not self.response_started:
                 raise RemoteProtocolError("Server disconnected without sending a response.")
             self._h11.receive_data(data)
+
+    def _check_not_closed_by_us(self) -> None:
+        if self.state is State.CLOSED:
+            raise ReadError("The connection was closed (the pool was closed) during the read.")
 
     async def _receive_response_head(self, timeout: float | None) -> h11.Response:
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import time
@@ -77,6 +78,10 @@ class SyncSocketStream(SyncNetworkStream):
         return stream
 
     def close(self) -> None:
+        # shutdown() first: close() alone does not wake a thread blocked in recv() on
+        # this socket, and the pool may close a connection another thread is reading.
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
         self._sock.close()
 
     def is_readable(self) -> bool:
