@@ -23,7 +23,7 @@ from httpcore_interfaces import (
 )
 
 from .._backends.base import READ_SIZE, AsyncNetworkStream
-from .._exceptions import describe, map_exceptions
+from .._exceptions import describe
 from .._models import Request
 from .._synchronization import AsyncShieldCancellation
 from .._trace import Trace, get_logger
@@ -105,18 +105,26 @@ class AsyncHTTP11Connection:
         with Trace("http11.send_request_headers", logger, request.trace):
             # h11 tracks the message framing; the head itself is written here, because
             # h11 would move Host first and the caller's order must go out unchanged.
-            with map_exceptions({h11.LocalProtocolError: LocalProtocolError}):
-                self._h11.send(
-                    h11.Request(method=request.method, target=request.target, headers=headers)
-                )
+            try:
+                head = h11.Request(method=request.method, target=request.target, headers=headers)
+            except h11.LocalProtocolError as exc:
+                raise LocalProtocolError(describe(exc)) from exc
+            self._send_event(head)
             await self.stream.write(_serialize_head(request, headers), timeout)
         with Trace("http11.send_request_body", logger, request.trace):
             if request.stream is not None:
                 await self._send_request_body(request.stream, timeout)
-            with map_exceptions({h11.LocalProtocolError: LocalProtocolError}):
-                data = self._h11.send(h11.EndOfMessage())
+            data = self._send_event(h11.EndOfMessage())
             if data:
                 await self.stream.write(data, timeout)
+
+    def _send_event(self, event: Any) -> bytes:
+        """Feed ``event`` to h11: the bytes to write, or LocalProtocolError if it breaks
+        the framing (a body longer than its Content-Length, say)."""
+        try:
+            return self._h11.send(event) or b""
+        except h11.LocalProtocolError as exc:
+            raise LocalProtocolError(describe(exc)) from exc
 
     async def _send_request_body(self, stream: Any, timeout: float | None) -> None:
         iterator = stream.__aiter__()
@@ -127,8 +135,7 @@ class AsyncHTTP11Connection:
                         f"request body chunks must be bytes, not {type(chunk).__name__}"
                     )
                 if chunk:
-                    with map_exceptions({h11.LocalProtocolError: LocalProtocolError}):
-                        data = self._h11.send(h11.Data(data=chunk))
+                    data = self._send_event(h11.Data(data=chunk))
                     if data:
                         await self.stream.write(data, timeout)
         finally:

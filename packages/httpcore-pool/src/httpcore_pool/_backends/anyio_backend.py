@@ -22,6 +22,7 @@ from httpcore_interfaces import (
 )
 
 from ._sockets import describe_os_error, set_nodelay, socket_is_readable
+from .asyncio_backend import open_asyncio_tcp_stream, open_asyncio_unix_stream
 from .base import AsyncNetworkBackend, AsyncNetworkStream
 
 __all__ = ["AnyIOBackend", "AnyIOStream"]
@@ -102,11 +103,23 @@ class AnyIOStream(AsyncNetworkStream):
 
 
 class AnyIOBackend(AsyncNetworkBackend):
-    """Runs on whichever event loop calls it; "asyncio" and "trio" also check that it is
-    that loop, so a misconfigured program fails at once rather than subtly."""
+    """Runs on whichever event loop calls it: on asyncio through asyncio's own transports
+    (see ``asyncio_backend``) unless ``backend="anyio"``, on trio through anyio streams.
+    "asyncio" and "trio" also check that it is that loop, so a misconfigured program fails
+    at once rather than subtly."""
 
     def __init__(self, name: str = "auto") -> None:
         self.name = name
+
+    def _on_asyncio(self) -> bool:
+        """Whether to take the asyncio fast path: on asyncio, unless "anyio" was asked for."""
+        if self.name == "anyio":
+            return False
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
 
     def _check_event_loop(self) -> None:
         if self.name == "asyncio":
@@ -129,10 +142,12 @@ class AnyIOBackend(AsyncNetworkBackend):
         self, host: str, port: int, timeout: float | None, local_address: str | None
     ) -> AsyncNetworkStream:
         self._check_event_loop()
+        if local_address is not None:
+            host = await _address_in_family_of(host, port, local_address)
+        if self._on_asyncio():
+            return await open_asyncio_tcp_stream(host, port, timeout, local_address)
         try:
             with anyio.fail_after(timeout):
-                if local_address is not None:
-                    host = await _address_in_family_of(host, port, local_address)
                 stream = await anyio.connect_tcp(host, port, local_host=local_address)
         except TimeoutError as exc:
             raise ConnectTimeout(f"Timed out connecting to {host}:{port} after {timeout}s") from exc
@@ -143,6 +158,8 @@ class AnyIOBackend(AsyncNetworkBackend):
 
     async def connect_unix_socket(self, path: str, timeout: float | None) -> AsyncNetworkStream:
         self._check_event_loop()
+        if self._on_asyncio():
+            return await open_asyncio_unix_stream(path, timeout)
         try:
             with anyio.fail_after(timeout):
                 stream = await anyio.connect_unix(path)
@@ -164,5 +181,5 @@ async def _address_in_family_of(host: str, port: int, local_address: str) -> str
     try:
         addresses = await anyio.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise OSError(f"no {family.name} address for {host}: {exc}") from None
+        raise ConnectError(f"no {family.name} address for {host}: {exc}") from None
     return str(addresses[0][4][0])

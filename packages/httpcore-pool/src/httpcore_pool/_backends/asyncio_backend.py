@@ -1,0 +1,238 @@
+"""The asyncio fast path: streams on asyncio's own transports and protocols.
+
+anyio's streams cost an extra event-loop round trip per send and per receive (each starts
+with a checkpoint); under many concurrent requests that is most of the I/O overhead. When
+the pool runs on asyncio, this backend reads into a buffer filled by the protocol and
+writes straight to the transport, waiting only when the kernel's buffers are full. Timeouts
+and cancellation still come from anyio cancel scopes, which cancel the awaiting task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Coroutine
+from typing import Any
+
+import anyio
+
+from httpcore_interfaces import (
+    ConnectError,
+    ConnectTimeout,
+    ReadError,
+    ReadTimeout,
+    WriteError,
+    WriteTimeout,
+)
+
+from ._sockets import describe_os_error, set_nodelay
+from .base import AsyncNetworkStream
+
+__all__ = ["AsyncIOStream", "open_asyncio_tcp_stream", "open_asyncio_unix_stream"]
+
+#: Stop reading from the socket when this much is buffered and unread.
+_HIGH_WATER = 256 * 1024
+
+
+class _StreamProtocol(asyncio.Protocol):
+    """Buffers what arrives and wakes the one reader or writer that waits."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.eof = False
+        self.error: BaseException | None = None
+        self.read_waiter: asyncio.Future[None] | None = None
+        self.write_waiter: asyncio.Future[None] | None = None
+        self.paused_writing = False
+        self.paused_reading = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if len(self.buffer) > _HIGH_WATER and self.transport is not None:
+            self.transport.pause_reading()
+            self.paused_reading = True
+        self._wake_reader()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._wake_reader()
+        return True  # keep the transport open for writing: we close it ourselves
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        if exc is not None:
+            self.error = exc
+        self._wake_reader()
+        self._wake_writer()
+
+    def pause_writing(self) -> None:
+        self.paused_writing = True
+
+    def resume_writing(self) -> None:
+        self.paused_writing = False
+        self._wake_writer()
+
+    def _wake_reader(self) -> None:
+        waiter, self.read_waiter = self.read_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _wake_writer(self) -> None:
+        waiter, self.write_waiter = self.write_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
+class AsyncIOStream(AsyncNetworkStream):
+    __slots__ = ("_loop", "_protocol", "_transport")
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        transport: asyncio.Transport,
+        protocol: _StreamProtocol,
+    ) -> None:
+        self._loop = loop
+        self._transport = transport
+        self._protocol = protocol
+
+    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        protocol = self._protocol
+        if not protocol.buffer and not protocol.eof:
+            try:
+                if timeout is None:
+                    await self._wait_readable()
+                else:
+                    with anyio.fail_after(timeout):
+                        await self._wait_readable()
+            except TimeoutError as exc:
+                raise ReadTimeout(f"Timed out reading from the server after {timeout}s") from exc
+        if protocol.buffer:
+            data = bytes(protocol.buffer[:max_bytes])
+            del protocol.buffer[:max_bytes]
+            if protocol.paused_reading and len(protocol.buffer) <= _HIGH_WATER // 2:
+                protocol.paused_reading = False
+                self._transport.resume_reading()
+            return data
+        if protocol.error is not None:
+            raise ReadError(describe_os_error(protocol.error)) from protocol.error
+        if self._transport.is_closing() and not protocol.eof:  # pragma: no cover
+            raise ReadError("The connection is closed")
+        return b""
+
+    async def _wait_readable(self) -> None:
+        waiter = self._loop.create_future()
+        self._protocol.read_waiter = waiter
+        await waiter
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        if not data:
+            return
+        protocol = self._protocol
+        if protocol.error is not None or self._transport.is_closing():
+            error = protocol.error
+            raise WriteError(describe_os_error(error) if error else "The connection is closed")
+        self._transport.write(data)
+        if not protocol.paused_writing:
+            return
+        try:
+            if timeout is None:
+                await self._wait_writable()
+            else:
+                with anyio.fail_after(timeout):
+                    await self._wait_writable()
+        except TimeoutError as exc:
+            raise WriteTimeout(f"Timed out writing to the server after {timeout}s") from exc
+        if protocol.error is not None:
+            raise WriteError(describe_os_error(protocol.error)) from protocol.error
+
+    async def _wait_writable(self) -> None:
+        protocol = self._protocol
+        while protocol.paused_writing and protocol.error is None:
+            if self._transport.is_closing():
+                raise WriteError("The connection was closed during the write")
+            waiter = self._loop.create_future()
+            protocol.write_waiter = waiter
+            await waiter
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str, timeout: float | None
+    ) -> AsyncNetworkStream:
+        try:
+            with anyio.fail_after(timeout):
+                transport = await self._loop.start_tls(
+                    self._transport, self._protocol, ssl_context, server_hostname=server_hostname
+                )
+        except BaseException as exc:
+            await self.aclose()
+            if isinstance(exc, TimeoutError):
+                raise ConnectTimeout(f"TLS handshake timed out after {timeout}s") from exc
+            if isinstance(exc, OSError):  # ssl.SSLError included
+                raise ConnectError(f"TLS handshake failed: {describe_os_error(exc)}") from exc
+            raise
+        if transport is None:  # pragma: no cover - the handshake succeeded but the peer left
+            raise ConnectError("TLS handshake failed: the connection was closed")
+        assert isinstance(transport, asyncio.Transport)
+        return AsyncIOStream(self._loop, transport, self._protocol)
+
+    async def aclose(self) -> None:
+        # abort(): no wait for buffered data or a TLS close_notify. The socket itself is
+        # closed by a callback on the next loop iteration: yield once, so that it is
+        # closed when aclose() returns.
+        if not self._transport.is_closing():
+            self._transport.abort()
+            await asyncio.sleep(0)
+
+    def is_readable(self) -> bool:
+        protocol = self._protocol
+        return bool(protocol.buffer) or protocol.eof or protocol.error is not None
+
+    def get_extra_info(self, name: str) -> Any:
+        if name == "ssl_object":
+            return self._transport.get_extra_info("ssl_object")
+        if name == "client_addr":
+            return self._transport.get_extra_info("sockname")
+        if name == "server_addr":
+            return self._transport.get_extra_info("peername")
+        return None
+
+
+async def open_asyncio_tcp_stream(
+    host: str, port: int, timeout: float | None, local_address: str | None
+) -> AsyncNetworkStream:
+    loop = asyncio.get_running_loop()
+    local_addr = None if local_address is None else (local_address, 0)
+    return await _open(
+        loop.create_connection(_StreamProtocol, host, port, local_addr=local_addr),
+        f"{host}:{port}",
+        timeout,
+    )
+
+
+async def open_asyncio_unix_stream(path: str, timeout: float | None) -> AsyncNetworkStream:
+    loop = asyncio.get_running_loop()
+    return await _open(loop.create_unix_connection(_StreamProtocol, path), path, timeout)
+
+
+async def _open(
+    connecting: Coroutine[Any, Any, tuple[asyncio.BaseTransport, _StreamProtocol]],
+    target: str,
+    timeout: float | None,
+) -> AsyncNetworkStream:
+    try:
+        with anyio.fail_after(timeout):
+            transport, protocol = await connecting
+    except TimeoutError as exc:
+        raise ConnectTimeout(f"Timed out connecting to {target} after {timeout}s") from exc
+    except OSError as exc:
+        raise ConnectError(describe_os_error(exc)) from exc
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        set_nodelay(sock)
+    assert isinstance(transport, asyncio.Transport)
+    return AsyncIOStream(asyncio.get_running_loop(), transport, protocol)
