@@ -260,10 +260,12 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         for waiter in waiters:
             waiter.event.set()
 
-    async def _close(self, connections: Iterable[AsyncHTTP11Connection]) -> None:
-        with AsyncShieldCancellation():
-            for connection in connections:
-                await connection.aclose()
+    async def _close(self, connections: list[AsyncHTTP11Connection]) -> None:
+        """Close ``connections``, shielded: clean-up must finish even when cancelled."""
+        if connections:
+            with AsyncShieldCancellation():
+                for connection in connections:
+                    await connection.aclose()
 
 
 class PoolByteStream(AsyncByteStream):
@@ -289,8 +291,7 @@ class PoolByteStream(AsyncByteStream):
         try:
             await self._stream.aclose()
         finally:
-            with AsyncShieldCancellation():
-                await self._pool._release(self._connection)
+            await self._pool._release(self._connection)
 
 
 def _check_limit(name: str, value: int | None, minimum: int) -> None:

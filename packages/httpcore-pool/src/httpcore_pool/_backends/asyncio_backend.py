@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections import deque
 from collections.abc import Coroutine
 from typing import Any
 
@@ -39,7 +40,9 @@ class _StreamProtocol(asyncio.Protocol):
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
-        self.buffer = bytearray()
+        # Received chunks as they came: handing a chunk on whole copies nothing.
+        self.chunks: deque[bytes] = deque()
+        self.buffered = 0
         self.eof = False
         self.error: BaseException | None = None
         self.read_waiter: asyncio.Future[None] | None = None
@@ -52,8 +55,9 @@ class _StreamProtocol(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        if len(self.buffer) > _HIGH_WATER and self.transport is not None:
+        self.chunks.append(data)
+        self.buffered += len(data)
+        if self.buffered > _HIGH_WATER and self.transport is not None:
             self.transport.pause_reading()
             self.paused_reading = True
         self._wake_reader()
@@ -103,7 +107,7 @@ class AsyncIOStream(AsyncNetworkStream):
 
     async def read(self, max_bytes: int, timeout: float | None) -> bytes:
         protocol = self._protocol
-        if not protocol.buffer and not protocol.eof:
+        if not protocol.chunks and not protocol.eof:
             try:
                 if timeout is None:
                     await self._wait_readable()
@@ -112,10 +116,13 @@ class AsyncIOStream(AsyncNetworkStream):
                         await self._wait_readable()
             except TimeoutError as exc:
                 raise ReadTimeout(f"Timed out reading from the server after {timeout}s") from exc
-        if protocol.buffer:
-            data = bytes(protocol.buffer[:max_bytes])
-            del protocol.buffer[:max_bytes]
-            if protocol.paused_reading and len(protocol.buffer) <= _HIGH_WATER // 2:
+        if protocol.chunks:
+            data = protocol.chunks.popleft()
+            if len(data) > max_bytes:
+                protocol.chunks.appendleft(data[max_bytes:])
+                data = data[:max_bytes]
+            protocol.buffered -= len(data)
+            if protocol.paused_reading and protocol.buffered <= _HIGH_WATER // 2:
                 protocol.paused_reading = False
                 self._transport.resume_reading()
             return data
@@ -190,7 +197,7 @@ class AsyncIOStream(AsyncNetworkStream):
 
     def is_readable(self) -> bool:
         protocol = self._protocol
-        return bool(protocol.buffer) or protocol.eof or protocol.error is not None
+        return bool(protocol.chunks) or protocol.eof or protocol.error is not None
 
     def get_extra_info(self, name: str) -> Any:
         if name == "ssl_object":

@@ -261,10 +261,12 @@ class SyncConnectionPool(SyncHTTPTransport):
         for waiter in waiters:
             waiter.event.set()
 
-    def _close(self, connections: Iterable[SyncHTTP11Connection]) -> None:
-        with SyncShieldCancellation():
-            for connection in connections:
-                connection.close()
+    def _close(self, connections: list[SyncHTTP11Connection]) -> None:
+        """Close ``connections``, shielded: clean-up must finish even when cancelled."""
+        if connections:
+            with SyncShieldCancellation():
+                for connection in connections:
+                    connection.close()
 
 
 class PoolByteStream(SyncByteStream):
@@ -290,8 +292,7 @@ class PoolByteStream(SyncByteStream):
         try:
             self._stream.close()
         finally:
-            with SyncShieldCancellation():
-                self._pool._release(self._connection)
+            self._pool._release(self._connection)
 
 
 def _check_limit(name: str, value: int | None, minimum: int) -> None:
