@@ -1,0 +1,75 @@
+"""The httpcore 0.12 API calls shared by the `ours` and `httpcore-0.12.3` clients.
+
+Imported only inside a child process running in the `ours` or `httpcore-0.12.3` env.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import harness
+
+URL = tuple[bytes, bytes, int, bytes]
+Headers = list[tuple[bytes, bytes]]
+
+POOL_HINT = (
+    "the connection pool is not exported by our httpcore yet "
+    "(is packages/httpcore-pool there? re-run: bash benchmarks/setup_envs.sh ours)"
+)
+
+
+def load(peer: str, *names: str) -> Any:
+    """Import ``httpcore`` and make sure it is the one this peer should have."""
+    import httpcore
+
+    where = httpcore.__file__ or "?"
+    version = getattr(httpcore, "__version__", "?")
+    if peer == "ours":
+        if "/packages/httpcore/" not in where:
+            raise harness.MissingClient(f"the ours env imports httpcore from {where}")
+        for name in names:
+            harness.require_attr(httpcore, name, POOL_HINT)
+    elif not version.startswith("0.12."):
+        raise harness.MissingClient(f"expected httpcore 0.12.x, found {version} at {where}")
+    return httpcore
+
+
+def url(cfg: harness.ChildConfig, path: str) -> URL:
+    return (b"http", cfg.host.encode("ascii"), cfg.port, path.encode("ascii"))
+
+
+def headers(cfg: harness.ChildConfig, *extra: tuple[bytes, bytes]) -> Headers:
+    return [(b"Host", cfg.authority.encode("ascii")), *extra]
+
+
+def request(
+    pool: Any, method: bytes, target: URL, hdrs: Headers, stream: Any = None
+) -> tuple[int, int]:
+    """One request on a SyncConnectionPool; the body is read and discarded.
+
+    Returns (status, body size).
+    """
+    status, _headers, body, _ext = pool.request(method, target, headers=hdrs, stream=stream, ext={})
+    size = 0
+    try:
+        for chunk in body:
+            size += len(chunk)
+    finally:
+        body.close()
+    return status, size
+
+
+async def arequest(
+    pool: Any, method: bytes, target: URL, hdrs: Headers, stream: Any = None
+) -> tuple[int, int]:
+    """One request on an AsyncConnectionPool; the body is read and discarded."""
+    status, _headers, body, _ext = await pool.arequest(
+        method, target, headers=hdrs, stream=stream, ext={}
+    )
+    size = 0
+    try:
+        async for chunk in body:
+            size += len(chunk)
+    finally:
+        await body.aclose()
+    return status, size

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Create one virtual environment per benchmarked client under benchmarks/.envs/.
+#
+#   bash benchmarks/setup_envs.sh            # all envs
+#   bash benchmarks/setup_envs.sh ours       # only the named ones
+#
+# Idempotent: re-run it after a new package folder lands in packages/ (e.g. httpcore-pool).
+# The `ours` env never resolves any `httpcore*` name from an index: every workspace package is
+# installed editable with --no-deps, and only the third-party dependencies they declare are
+# installed from the index afterwards.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+envs="$here/.envs"
+python="${BENCH_PYTHON:-$(command -v python3)}"
+mkdir -p "$envs"
+
+all=(ours httpcore-0.12.3 httpcore-1.0.9 aiohttp urllib3)
+if [ "$#" -gt 0 ]; then wanted=("$@"); else wanted=("${all[@]}"); fi
+
+make_env() {
+  local name="$1"
+  rm -rf "${envs:?}/$name"
+  uv venv --quiet --python "$python" "$envs/$name"
+}
+
+pip_install() {
+  local name="$1"
+  shift
+  VIRTUAL_ENV="$envs/$name" uv pip install --quiet --python "$envs/$name/bin/python" "$@"
+}
+
+setup_ours() {
+  make_env ours
+  local py="$envs/ours/bin/python"
+  # Component folders first (interfaces, streams, then the rest), the meta-package last.
+  local folders=()
+  local f
+  for f in httpcore-interfaces httpcore-streams; do
+    [ -d "$root/packages/$f" ] && folders+=("$root/packages/$f")
+  done
+  for f in "$root"/packages/*/; do
+    f="${f%/}"
+    case "$(basename "$f")" in
+      httpcore-interfaces | httpcore-streams | httpcore) ;;
+      *) [ -f "$f/pyproject.toml" ] && folders+=("$f") ;;
+    esac
+  done
+  folders+=("$root/packages/httpcore")
+  local args=()
+  for f in "${folders[@]}"; do args+=(-e "$f"); done
+  pip_install ours --no-deps "${args[@]}"
+  # Third-party dependencies declared by the workspace packages, without our own names.
+  local reqs
+  reqs="$("$py" - "${folders[@]}" <<'PY'
+import re
+import sys
+import tomllib
+
+names: set[str] = set()
+reqs: list[str] = []
+for folder in sys.argv[1:]:
+    with open(f"{folder}/pyproject.toml", "rb") as fh:
+        project = tomllib.load(fh)["project"]
+    names.add(project["name"].lower())
+    reqs.extend(project.get("dependencies", []))
+for req in reqs:
+    name = re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0].strip().lower().replace("_", "-")
+    if name == "httpcore" or name.startswith("httpcore-") or name in names:
+        continue
+    print(req)
+PY
+)"
+  if [ -n "$reqs" ]; then
+    mapfile -t req_list <<<"$reqs"
+    pip_install ours "${req_list[@]}"
+  fi
+  "$py" - <<'PY'
+import httpcore
+
+where = httpcore.__file__ or "?"
+print(f"ours: httpcore {httpcore.__version__} from {where}")
+assert "/packages/httpcore/" in where, "the ours env must import the workspace httpcore"
+if not hasattr(httpcore, "AsyncConnectionPool"):
+    print("ours: note: httpcore.AsyncConnectionPool is missing (pool package not there yet)")
+PY
+}
+
+for name in "${wanted[@]}"; do
+  echo "== $name"
+  case "$name" in
+    ours) setup_ours ;;
+    httpcore-0.12.3)
+      make_env "$name"
+      pip_install "$name" "httpcore==0.12.3"
+      ;;
+    httpcore-1.0.9)
+      make_env "$name"
+      # sniffio: httpcore 1.0.9 imports it on every async lock operation and, when the import
+      # fails, retries the import each time (slow). anyio >= 4.12 no longer depends on it, so
+      # it is installed explicitly, as it was in every env when httpcore 1.0.9 came out.
+      pip_install "$name" "httpcore[asyncio]==1.0.9" anyio sniffio
+      ;;
+    aiohttp)
+      make_env "$name"
+      pip_install "$name" aiohttp
+      ;;
+    urllib3)
+      make_env "$name"
+      pip_install "$name" urllib3
+      ;;
+    *)
+      echo "unknown env: $name (known: ${all[*]})" >&2
+      exit 2
+      ;;
+  esac
+  VIRTUAL_ENV="$envs/$name" uv pip list --python "$envs/$name/bin/python" 2>/dev/null |
+    grep -iE '^(httpcore|h11|h2|anyio|aiohttp|urllib3|sniffio|certifi)\b' | sed 's/^/   /' || true
+done
