@@ -122,9 +122,11 @@ class AsyncHTTP11Connection:
         """Feed ``event`` to h11: the bytes to write, or LocalProtocolError if it breaks
         the framing (a body longer than its Content-Length, say)."""
         try:
-            return self._h11.send(event) or b""
+            pieces = self._h11.send_with_data_passthrough(event) or []
         except h11.LocalProtocolError as exc:
             raise LocalProtocolError(describe(exc)) from exc
+        # With a Content-Length the body chunk comes back as the only piece: no copy.
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     async def _send_request_body(self, stream: Any, timeout: float | None) -> None:
         iterator = stream.__aiter__()
