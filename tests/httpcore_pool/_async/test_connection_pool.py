@@ -164,6 +164,17 @@ async def test_responses_without_a_body(hypercorn_http: Server, method: bytes, p
 
 
 @pytest.mark.anyio
+async def test_bodiless_response_closed_unread_keeps_its_connection(
+    hypercorn_http: Server,
+) -> None:
+    async with AsyncConnectionPool() as pool:
+        for method, path in ((b"HEAD", "/"), (b"GET", "/status/204")):
+            _, _, stream, _ = await pool.arequest(method, hypercorn_http.url(path))
+            await stream.aclose()
+            assert await connection_states(pool) == ["HTTP/1.1, IDLE"]
+
+
+@pytest.mark.anyio
 async def test_not_modified_has_no_body(raw_server: RawServerFactory) -> None:
     head = b"HTTP/1.1 304 Not Modified\r\nContent-Length: 120\r\n\r\n"
     server = raw_server(KeepAlive(response=head))

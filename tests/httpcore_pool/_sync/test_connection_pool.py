@@ -157,6 +157,16 @@ def test_responses_without_a_body(hypercorn_http: Server, method: bytes, path: s
         assert connection_states(pool) == ["HTTP/1.1, IDLE"]
 
 
+def test_bodiless_response_closed_unread_keeps_its_connection(
+    hypercorn_http: Server,
+) -> None:
+    with SyncConnectionPool() as pool:
+        for method, path in ((b"HEAD", "/"), (b"GET", "/status/204")):
+            _, _, stream, _ = pool.request(method, hypercorn_http.url(path))
+            stream.close()
+            assert connection_states(pool) == ["HTTP/1.1, IDLE"]
+
+
 def test_not_modified_has_no_body(raw_server: RawServerFactory) -> None:
     head = b"HTTP/1.1 304 Not Modified\r\nContent-Length: 120\r\n\r\n"
     server = raw_server(KeepAlive(response=head))

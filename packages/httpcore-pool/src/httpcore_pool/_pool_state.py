@@ -98,16 +98,21 @@ class PoolState(Generic[C]):
     # -- requests ----------------------------------------------------------------------
 
     def acquire(
-        self, origin: Origin, now: float, is_usable: Callable[[C], bool] = lambda c: True
+        self,
+        origin: Origin,
+        now: float,
+        is_usable: Callable[[C], bool] = lambda c: True,
+        reuse: bool = True,
     ) -> tuple[Waiter[C], list[C]]:
         """Grant a request an idle connection or a slot at once, or queue it.
 
         ``is_usable`` is asked of an idle connection before it is handed out; one that
-        fails it (the server closed it) is dropped and the next is tried.
+        fails it (the server closed it) is dropped and the next is tried. With ``reuse``
+        False the request gets a slot for a new connection, never an idle one.
         """
         to_close = self._expire(now)
         waiter: Waiter[C] = Waiter(origin)
-        idle = self._idle.get(origin)
+        idle = self._idle.get(origin) if reuse else None
         while idle:
             connection = idle.pop()
             del self._idle_since[connection]

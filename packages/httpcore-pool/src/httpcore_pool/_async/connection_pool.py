@@ -118,8 +118,9 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         may_retry = request.is_idempotent and (
             stream is None or isinstance(stream, PlainByteStream)
         )
+        reuse = True
         while True:
-            connection = await self._acquire(request)
+            connection = await self._acquire(request, reuse)
             reused = connection is not None
             if connection is None:
                 connection = await self._connect(request)
@@ -135,7 +136,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
                     and isinstance(exc, _STALE_CONNECTION_ERRORS)
                     and not connection.response_started
                 ):
-                    may_retry = False
+                    may_retry = reuse = False  # once, and on a new connection
                     continue
                 raise
             return status, response_headers, PoolByteStream(body, self, connection), response_ext
@@ -159,18 +160,23 @@ class AsyncConnectionPool(AsyncHTTPTransport):
 
     # -- acquiring and releasing ---------------------------------------------------------
 
-    async def _acquire(self, request: Request) -> AsyncHTTP11Connection | None:
+    async def _acquire(self, request: Request, reuse: bool) -> AsyncHTTP11Connection | None:
         """An idle connection to reuse, or None once a slot is reserved for a new one."""
         with self._lock:
             if self._state.is_closed:
                 raise LocalProtocolError("The connection pool was closed; create a new one.")
             waiter, to_close = self._state.acquire(
-                request.origin, time.monotonic(), AsyncHTTP11Connection.is_reusable
+                request.origin, time.monotonic(), AsyncHTTP11Connection.is_reusable, reuse
             )
             if not waiter.granted:
                 waiter.event = AsyncEvent()
         if to_close:
-            await self._close(to_close)
+            try:
+                await self._close(to_close)
+            except BaseException:  # cancelled while closing: give the grant back
+                if waiter.granted:
+                    await self._give_up(waiter)
+                raise
         if not waiter.granted:
             await self._wait(waiter, request.timeouts.pool)
         return waiter.connection
@@ -261,11 +267,20 @@ class AsyncConnectionPool(AsyncHTTPTransport):
             waiter.event.set()
 
     async def _close(self, connections: list[AsyncHTTP11Connection]) -> None:
-        """Close ``connections``, shielded: clean-up must finish even when cancelled."""
-        if connections:
-            with AsyncShieldCancellation():
-                for connection in connections:
+        """Close every one of ``connections``. Shielded from anyio and trio cancellation;
+        a plain asyncio ``task.cancel()`` cannot be shielded, so each close is attempted
+        anyway and the cancellation re-raised once all are done."""
+        if not connections:
+            return
+        interrupted: BaseException | None = None
+        with AsyncShieldCancellation():
+            for connection in connections:
+                try:
                     await connection.aclose()
+                except BaseException as exc:
+                    interrupted = interrupted or exc
+        if interrupted is not None:
+            raise interrupted
 
 
 class PoolByteStream(AsyncByteStream):

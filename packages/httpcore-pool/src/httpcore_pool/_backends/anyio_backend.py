@@ -143,7 +143,11 @@ class AnyIOBackend(AsyncNetworkBackend):
     ) -> AsyncNetworkStream:
         self._check_event_loop()
         if local_address is not None:
-            host = await _address_in_family_of(host, port, local_address)
+            try:
+                with anyio.fail_after(timeout):
+                    host = await _address_in_family_of(host, port, local_address)
+            except TimeoutError as exc:
+                raise ConnectTimeout(f"Timed out resolving {host} after {timeout}s") from exc
         if self._on_asyncio():
             return await open_asyncio_tcp_stream(host, port, timeout, local_address)
         try:
@@ -181,5 +185,5 @@ async def _address_in_family_of(host: str, port: int, local_address: str) -> str
     try:
         addresses = await anyio.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise ConnectError(f"no {family.name} address for {host}: {exc}") from None
+        raise ConnectError(f"no {family.name} address for {host}: {exc}") from exc
     return str(addresses[0][4][0])

@@ -124,7 +124,8 @@ class AsyncIOStream(AsyncNetworkStream):
             protocol.buffered -= len(data)
             if protocol.paused_reading and protocol.buffered <= _HIGH_WATER // 2:
                 protocol.paused_reading = False
-                self._transport.resume_reading()
+                if protocol.transport is not None:
+                    protocol.transport.resume_reading()
             return data
         if protocol.error is not None:
             raise ReadError(describe_os_error(protocol.error)) from protocol.error
@@ -185,6 +186,9 @@ class AsyncIOStream(AsyncNetworkStream):
         if transport is None:  # pragma: no cover - the handshake succeeded but the peer left
             raise ConnectError("TLS handshake failed: the connection was closed")
         assert isinstance(transport, asyncio.Transport)
+        # From now on the protocol must pause and resume the TLS transport, not the TCP one
+        # below it: start_tls() does not call connection_made() again.
+        self._protocol.transport = transport
         return AsyncIOStream(self._loop, transport, self._protocol)
 
     async def aclose(self) -> None:

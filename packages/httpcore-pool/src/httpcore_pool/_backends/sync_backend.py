@@ -35,7 +35,7 @@ class SyncSocketStream(SyncNetworkStream):
     def _set_timeout(self, timeout: float | None) -> None:
         # settimeout is a system call's worth of work: skip it when nothing changes.
         if timeout != self._timeout:
-            self._sock.settimeout(timeout)
+            self._sock.settimeout(_blocking(timeout))
             self._timeout = timeout
 
     def read(self, max_bytes: int, timeout: float | None) -> bytes:
@@ -105,7 +105,7 @@ class SyncBackend(SyncNetworkBackend):
     ) -> SyncNetworkStream:
         try:
             if local_address is None:
-                sock = socket.create_connection((host, port), timeout)
+                sock = socket.create_connection((host, port), _blocking(timeout))
             else:
                 sock = _connect_from(host, port, timeout, local_address)
         except TimeoutError as exc:
@@ -120,7 +120,7 @@ class SyncBackend(SyncNetworkBackend):
     def connect_unix_socket(self, path: str, timeout: float | None) -> SyncNetworkStream:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            sock.settimeout(timeout)
+            sock.settimeout(_blocking(timeout))
             sock.connect(path)
         except TimeoutError as exc:
             sock.close()
@@ -136,6 +136,12 @@ class SyncBackend(SyncNetworkBackend):
         time.sleep(seconds)
 
 
+def _blocking(timeout: float | None) -> float | None:
+    """A socket timeout that keeps the socket blocking: ``settimeout(0)`` would make it
+    non-blocking, and a zero timeout must mean "time out unless ready now" instead."""
+    return None if timeout is None else max(timeout, 1e-9)
+
+
 def _connect_from(host: str, port: int, timeout: float | None, local_address: str) -> socket.socket:
     """Connect with the source address bound; its family ("0.0.0.0" or "::") picks the
     family of the target address too."""
@@ -148,7 +154,7 @@ def _connect_from(host: str, port: int, timeout: float | None, local_address: st
     for af, kind, proto, _, address in addresses:
         sock = socket.socket(af, kind, proto)
         try:
-            sock.settimeout(timeout)
+            sock.settimeout(_blocking(timeout))
             sock.bind((local_address, 0))
             sock.connect(address)
         except OSError as exc:

@@ -119,8 +119,9 @@ class SyncConnectionPool(SyncHTTPTransport):
         may_retry = request.is_idempotent and (
             stream is None or isinstance(stream, PlainByteStream)
         )
+        reuse = True
         while True:
-            connection = self._acquire(request)
+            connection = self._acquire(request, reuse)
             reused = connection is not None
             if connection is None:
                 connection = self._connect(request)
@@ -136,7 +137,7 @@ class SyncConnectionPool(SyncHTTPTransport):
                     and isinstance(exc, _STALE_CONNECTION_ERRORS)
                     and not connection.response_started
                 ):
-                    may_retry = False
+                    may_retry = reuse = False  # once, and on a new connection
                     continue
                 raise
             return status, response_headers, PoolByteStream(body, self, connection), response_ext
@@ -160,18 +161,23 @@ class SyncConnectionPool(SyncHTTPTransport):
 
     # -- acquiring and releasing ---------------------------------------------------------
 
-    def _acquire(self, request: Request) -> SyncHTTP11Connection | None:
+    def _acquire(self, request: Request, reuse: bool) -> SyncHTTP11Connection | None:
         """An idle connection to reuse, or None once a slot is reserved for a new one."""
         with self._lock:
             if self._state.is_closed:
                 raise LocalProtocolError("The connection pool was closed; create a new one.")
             waiter, to_close = self._state.acquire(
-                request.origin, time.monotonic(), SyncHTTP11Connection.is_reusable
+                request.origin, time.monotonic(), SyncHTTP11Connection.is_reusable, reuse
             )
             if not waiter.granted:
                 waiter.event = SyncEvent()
         if to_close:
-            self._close(to_close)
+            try:
+                self._close(to_close)
+            except BaseException:  # cancelled while closing: give the grant back
+                if waiter.granted:
+                    self._give_up(waiter)
+                raise
         if not waiter.granted:
             self._wait(waiter, request.timeouts.pool)
         return waiter.connection
@@ -262,11 +268,20 @@ class SyncConnectionPool(SyncHTTPTransport):
             waiter.event.set()
 
     def _close(self, connections: list[SyncHTTP11Connection]) -> None:
-        """Close ``connections``, shielded: clean-up must finish even when cancelled."""
-        if connections:
-            with SyncShieldCancellation():
-                for connection in connections:
+        """Close every one of ``connections``. Shielded from anyio and trio cancellation;
+        a plain asyncio ``task.cancel()`` cannot be shielded, so each close is attempted
+        anyway and the cancellation re-raised once all are done."""
+        if not connections:
+            return
+        interrupted: BaseException | None = None
+        with SyncShieldCancellation():
+            for connection in connections:
+                try:
                     connection.close()
+                except BaseException as exc:
+                    interrupted = interrupted or exc
+        if interrupted is not None:
+            raise interrupted
 
 
 class PoolByteStream(SyncByteStream):

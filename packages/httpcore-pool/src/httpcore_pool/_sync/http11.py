@@ -196,12 +196,31 @@ class SyncHTTP11Connection:
         )
 
     def response_closed(self) -> None:
-        """Reuse the connection if both sides completed their message, else close it."""
-        if self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE:
-            self._h11.start_next_cycle()
+        """Reuse the connection if both sides completed their message and the server sent
+        nothing more, else close it."""
+        self._finish_buffered_response()
+        connection = self._h11
+        if (
+            connection.our_state is h11.DONE
+            and connection.their_state is h11.DONE
+            and not connection.trailing_data[0]
+        ):
+            connection.start_next_cycle()
             self.state = State.IDLE
         else:
             self.close()
+
+    def _finish_buffered_response(self) -> None:
+        """Let h11 reach the end of a response already in its buffer (a HEAD, 204 or 304
+        closed without reading, or a body received whole), without any I/O."""
+        connection = self._h11
+        while connection.their_state is h11.SEND_BODY:
+            try:
+                event = connection.next_event()
+            except h11.RemoteProtocolError:
+                return
+            if event is h11.NEED_DATA or event is h11.PAUSED:
+                return
 
 
 class HTTP11ResponseStream(SyncByteStream):
