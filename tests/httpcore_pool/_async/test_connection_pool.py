@@ -655,6 +655,31 @@ async def test_trace_reports_each_step(
     connected = dict(events)["connection.connect_tcp.complete"]
     assert connected["server_addr"][:2] == ("127.0.0.1", hypercorn_https.port)
     tls = dict(events)["connection.start_tls.complete"]
+    assert "closed_early" not in dict(events)["http11.receive_response_body.complete"]
     assert tls["tls_version"].startswith("TLS")
     assert tls["elapsed"] >= 0
     assert dict(events)["http11.receive_response_headers.complete"]["status_code"] == 200
+
+
+@pytest.mark.anyio
+async def test_trace_reports_early_close_and_connection_close(hypercorn_http: Server) -> None:
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        events.append((event, info))
+
+    async with AsyncConnectionPool() as pool:
+        _, _, stream, _ = await pool.arequest(
+            b"GET", hypercorn_http.url("/bytes?size=300000"), ext={"trace": trace}
+        )
+        async for _chunk in stream:
+            break
+        await stream.aclose()
+    assert [name for name, _ in events][-5:] == [
+        "http11.receive_response_body.complete",
+        "http11.response_closed.started",
+        "http11.close.started",
+        "http11.close.complete",
+        "http11.response_closed.complete",
+    ]
+    assert dict(events)["http11.receive_response_body.complete"]["closed_early"] is True

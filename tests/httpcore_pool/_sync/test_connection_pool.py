@@ -613,6 +613,30 @@ def test_trace_reports_each_step(
     connected = dict(events)["connection.connect_tcp.complete"]
     assert connected["server_addr"][:2] == ("127.0.0.1", hypercorn_https.port)
     tls = dict(events)["connection.start_tls.complete"]
+    assert "closed_early" not in dict(events)["http11.receive_response_body.complete"]
     assert tls["tls_version"].startswith("TLS")
     assert tls["elapsed"] >= 0
     assert dict(events)["http11.receive_response_headers.complete"]["status_code"] == 200
+
+
+def test_trace_reports_early_close_and_connection_close(hypercorn_http: Server) -> None:
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        events.append((event, info))
+
+    with SyncConnectionPool() as pool:
+        _, _, stream, _ = pool.request(
+            b"GET", hypercorn_http.url("/bytes?size=300000"), ext={"trace": trace}
+        )
+        for _chunk in stream:
+            break
+        stream.close()
+    assert [name for name, _ in events][-5:] == [
+        "http11.receive_response_body.complete",
+        "http11.response_closed.started",
+        "http11.close.started",
+        "http11.close.complete",
+        "http11.response_closed.complete",
+    ]
+    assert dict(events)["http11.receive_response_body.complete"]["closed_early"] is True

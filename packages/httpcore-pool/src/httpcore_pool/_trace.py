@@ -6,7 +6,11 @@ on, ``Trace`` costs one attribute check, so the hot path stays fast.
 
 The callback is ``trace(event: str, info: dict)``, called synchronously with events named
 ``"<step>.started"``, ``"<step>.complete"`` or ``"<step>.failed"``; the last two carry
-``info["elapsed"]`` in seconds, ``.failed`` also ``info["exception"]``.
+``info["elapsed"]`` in seconds, ``.failed`` also ``info["exception"]``. Steps:
+``connection.connect_tcp`` (or ``connect_unix_socket``), ``connection.start_tls``,
+``http11.send_request_headers``, ``http11.send_request_body``,
+``http11.receive_response_headers``, ``http11.receive_response_body`` (``closed_early``
+when the caller stopped reading), ``http11.response_closed``, ``http11.close``.
 
 Loggers live under ``httpcore`` (``httpcore.connection_pool``, ``httpcore.http11``, …).
 ``HTTPCORE_LOG_LEVEL=DEBUG`` or ``TRACE`` in the environment attaches a stderr handler, as
@@ -60,7 +64,7 @@ def _configure_from_environment() -> None:
 class Trace:
     """Report one step to the trace callback and the logger; a no-op when both are off."""
 
-    __slots__ = ("_callback", "_logger", "_started", "info", "name")
+    __slots__ = ("_callback", "_logger", "_started", "finished", "info", "name")
 
     def __init__(
         self,
@@ -74,6 +78,7 @@ class Trace:
         self._callback = callback
         self.info = {} if info is None else info
         self._started = 0.0
+        self.finished = False
 
     def __enter__(self) -> Trace:
         if self._callback is not None or self._logger is not None:
@@ -87,6 +92,7 @@ class Trace:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self.finished = True
         if self._callback is None and self._logger is None:
             return
         info = dict(self.info)

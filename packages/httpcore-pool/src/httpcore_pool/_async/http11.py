@@ -79,7 +79,7 @@ class AsyncHTTP11Connection:
                 response = await self._receive_response_head(request.timeouts.read)
                 trace.info["status_code"] = response.status_code
         except BaseException:
-            await self.aclose()
+            await self.close_for(request)
             raise
         self.requests_served += 1
         ext = {
@@ -88,6 +88,12 @@ class AsyncHTTP11Connection:
         }
         headers = list(response.headers.raw_items())
         return response.status_code, headers, HTTP11ResponseStream(self, request), ext
+
+    async def close_for(self, request: Request) -> None:
+        """Close the connection in the course of ``request``, reported to its trace."""
+        if self.state is not State.CLOSED:
+            with Trace("http11.close", logger, request.trace):
+                await self.aclose()
 
     async def aclose(self) -> None:
         if self.state is not State.CLOSED:
@@ -194,7 +200,7 @@ class AsyncHTTP11Connection:
             f"Unexpected {type(event).__name__} in the body"
         )
 
-    async def response_closed(self) -> None:
+    async def response_closed(self, request: Request) -> None:
         """Reuse the connection if both sides completed their message and the server sent
         nothing more, else close it."""
         self._finish_buffered_response()
@@ -207,7 +213,7 @@ class AsyncHTTP11Connection:
             connection.start_next_cycle()
             self.state = State.IDLE
         else:
-            await self.aclose()
+            await self.close_for(request)
 
     def _finish_buffered_response(self) -> None:
         """Let h11 reach the end of a response already in its buffer (a HEAD, 204 or 304
@@ -257,8 +263,11 @@ class HTTP11ResponseStream(AsyncByteStream):
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
+            if self._trace is not None and not self._trace.finished:
+                self._trace.info["closed_early"] = True  # before the end of the body
+                self._trace.__exit__(None, None, None)
             with Trace("http11.response_closed", logger, self._request.trace):
-                await self._connection.response_closed()
+                await self._connection.response_closed(self._request)
 
 
 def _serialize_head(request: Request, headers: Headers) -> bytes:

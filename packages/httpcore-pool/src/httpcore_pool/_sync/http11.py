@@ -80,7 +80,7 @@ class SyncHTTP11Connection:
                 response = self._receive_response_head(request.timeouts.read)
                 trace.info["status_code"] = response.status_code
         except BaseException:
-            self.close()
+            self.close_for(request)
             raise
         self.requests_served += 1
         ext = {
@@ -89,6 +89,12 @@ class SyncHTTP11Connection:
         }
         headers = list(response.headers.raw_items())
         return response.status_code, headers, HTTP11ResponseStream(self, request), ext
+
+    def close_for(self, request: Request) -> None:
+        """Close the connection in the course of ``request``, reported to its trace."""
+        if self.state is not State.CLOSED:
+            with Trace("http11.close", logger, request.trace):
+                self.close()
 
     def close(self) -> None:
         if self.state is not State.CLOSED:
@@ -195,7 +201,7 @@ class SyncHTTP11Connection:
             f"Unexpected {type(event).__name__} in the body"
         )
 
-    def response_closed(self) -> None:
+    def response_closed(self, request: Request) -> None:
         """Reuse the connection if both sides completed their message and the server sent
         nothing more, else close it."""
         self._finish_buffered_response()
@@ -208,7 +214,7 @@ class SyncHTTP11Connection:
             connection.start_next_cycle()
             self.state = State.IDLE
         else:
-            self.close()
+            self.close_for(request)
 
     def _finish_buffered_response(self) -> None:
         """Let h11 reach the end of a response already in its buffer (a HEAD, 204 or 304
@@ -258,8 +264,11 @@ class HTTP11ResponseStream(SyncByteStream):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            if self._trace is not None and not self._trace.finished:
+                self._trace.info["closed_early"] = True  # before the end of the body
+                self._trace.__exit__(None, None, None)
             with Trace("http11.response_closed", logger, self._request.trace):
-                self._connection.response_closed()
+                self._connection.response_closed(self._request)
 
 
 def _serialize_head(request: Request, headers: Headers) -> bytes:
