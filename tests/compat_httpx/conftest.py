@@ -1,0 +1,23 @@
+"""Fixtures for the drop-in tests: the same real servers as the pool tests."""
+
+from __future__ import annotations
+
+from ..servers.fixtures import (
+    client_ssl_context,
+    hypercorn_http,
+    hypercorn_https,
+    hypercorn_uds,
+    raw_server,
+    tls_ca,
+    tls_material,
+)
+
+__all__ = [
+    "client_ssl_context",
+    "hypercorn_http",
+    "hypercorn_https",
+    "hypercorn_uds",
+    "raw_server",
+    "tls_ca",
+    "tls_material",
+]
