@@ -35,6 +35,7 @@ from .._ssl import ssl_context_for
 from .._synchronization import AsyncEvent, AsyncPoolLock, AsyncShieldCancellation
 from .._trace import Trace, get_logger
 from .http11 import AsyncHTTP11Connection
+from .interfaces import AsyncConnectionInterface
 
 __all__ = ["AsyncConnectionPool"]
 
@@ -99,7 +100,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         self._local_address = local_address
         self._retries = retries
         self._backend = AsyncNetworkBackend.from_name(backend)
-        self._state: PoolState[AsyncHTTP11Connection] = PoolState(
+        self._state: PoolState[AsyncConnectionInterface] = PoolState(
             max_connections, max_keepalive_connections, keepalive_expiry
         )
         self._lock = AsyncPoolLock()
@@ -160,13 +161,13 @@ class AsyncConnectionPool(AsyncHTTPTransport):
 
     # -- acquiring and releasing ---------------------------------------------------------
 
-    async def _acquire(self, request: Request, reuse: bool) -> AsyncHTTP11Connection | None:
+    async def _acquire(self, request: Request, reuse: bool) -> AsyncConnectionInterface | None:
         """An idle connection to reuse, or None once a slot is reserved for a new one."""
         with self._lock:
             if self._state.is_closed:
                 raise LocalProtocolError("The connection pool was closed; create a new one.")
             waiter, to_close = self._state.acquire(
-                request.origin, time.monotonic(), AsyncHTTP11Connection.is_reusable, reuse
+                request.origin, time.monotonic(), AsyncConnectionInterface.is_reusable, reuse
             )
             if not waiter.granted:
                 waiter.event = AsyncEvent()
@@ -181,7 +182,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
             await self._wait(waiter, request.timeouts.pool)
         return waiter.connection
 
-    async def _wait(self, waiter: Waiter[AsyncHTTP11Connection], timeout: float | None) -> None:
+    async def _wait(self, waiter: Waiter[AsyncConnectionInterface], timeout: float | None) -> None:
         try:
             woken = await waiter.event.wait(timeout)
         except BaseException:
@@ -193,13 +194,13 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         if not waiter.granted:  # woken by aclose()
             raise LocalProtocolError("The connection pool was closed while waiting.")
 
-    async def _give_up(self, waiter: Waiter[AsyncHTTP11Connection]) -> None:
+    async def _give_up(self, waiter: Waiter[AsyncConnectionInterface]) -> None:
         with self._lock:
             to_close, waiters = self._state.cancel(waiter, time.monotonic())
         self._wake(waiters)
         await self._close(to_close)
 
-    async def _connect(self, request: Request) -> AsyncHTTP11Connection:
+    async def _connect(self, request: Request) -> AsyncConnectionInterface:
         """Open a connection in the slot the request holds, or give the slot back."""
         try:
             stream = await self._open_stream_with_retries(request)
@@ -253,7 +254,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         logger.debug("connected to %s", origin_to_str(request.origin))
         return stream
 
-    async def _release(self, connection: AsyncHTTP11Connection) -> None:
+    async def _release(self, connection: AsyncConnectionInterface) -> None:
         """The request on ``connection`` is over: keep it if it is idle, else close it."""
         with self._lock:
             to_close, waiters = self._state.release(
@@ -262,11 +263,11 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         self._wake(waiters)
         await self._close(to_close)
 
-    def _wake(self, waiters: list[Waiter[AsyncHTTP11Connection]]) -> None:
+    def _wake(self, waiters: list[Waiter[AsyncConnectionInterface]]) -> None:
         for waiter in waiters:
             waiter.event.set()
 
-    async def _close(self, connections: list[AsyncHTTP11Connection]) -> None:
+    async def _close(self, connections: list[AsyncConnectionInterface]) -> None:
         """Close every one of ``connections``. Shielded from anyio and trio cancellation;
         a plain asyncio ``task.cancel()`` cannot be shielded, so each close is attempted
         anyway and the cancellation re-raised once all are done."""
@@ -289,7 +290,10 @@ class PoolByteStream(AsyncByteStream):
     __slots__ = ("_closed", "_connection", "_pool", "_stream")
 
     def __init__(
-        self, stream: AsyncByteStream, pool: AsyncConnectionPool, connection: AsyncHTTP11Connection
+        self,
+        stream: AsyncByteStream,
+        pool: AsyncConnectionPool,
+        connection: AsyncConnectionInterface,
     ) -> None:
         self._stream = stream
         self._pool = pool

@@ -27,6 +27,7 @@ from .._exceptions import describe
 from .._models import Request
 from .._synchronization import AsyncShieldCancellation
 from .._trace import Trace, get_logger
+from .interfaces import AsyncConnectionInterface
 
 __all__ = ["AsyncHTTP11Connection"]
 
@@ -42,7 +43,7 @@ class State(enum.Enum):
     CLOSED = "CLOSED"
 
 
-class AsyncHTTP11Connection:
+class AsyncHTTP11Connection(AsyncConnectionInterface):
     http_version = "HTTP/1.1"
 
     def __init__(self, origin: Origin, stream: AsyncNetworkStream) -> None:

@@ -36,6 +36,7 @@ from .._ssl import ssl_context_for
 from .._synchronization import SyncEvent, SyncPoolLock, SyncShieldCancellation
 from .._trace import Trace, get_logger
 from .http11 import SyncHTTP11Connection
+from .interfaces import SyncConnectionInterface
 
 __all__ = ["SyncConnectionPool"]
 
@@ -100,7 +101,7 @@ class SyncConnectionPool(SyncHTTPTransport):
         self._local_address = local_address
         self._retries = retries
         self._backend = SyncNetworkBackend.from_name(backend)
-        self._state: PoolState[SyncHTTP11Connection] = PoolState(
+        self._state: PoolState[SyncConnectionInterface] = PoolState(
             max_connections, max_keepalive_connections, keepalive_expiry
         )
         self._lock = SyncPoolLock()
@@ -161,13 +162,15 @@ class SyncConnectionPool(SyncHTTPTransport):
 
     # -- acquiring and releasing ---------------------------------------------------------
 
-    def _acquire(self, request: Request, reuse: bool) -> SyncHTTP11Connection | None:
+    def _acquire(
+        self, request: Request, reuse: bool
+    ) -> SyncConnectionInterface | None:
         """An idle connection to reuse, or None once a slot is reserved for a new one."""
         with self._lock:
             if self._state.is_closed:
                 raise LocalProtocolError("The connection pool was closed; create a new one.")
             waiter, to_close = self._state.acquire(
-                request.origin, time.monotonic(), SyncHTTP11Connection.is_reusable, reuse
+                request.origin, time.monotonic(), SyncConnectionInterface.is_reusable, reuse
             )
             if not waiter.granted:
                 waiter.event = SyncEvent()
@@ -182,7 +185,7 @@ class SyncConnectionPool(SyncHTTPTransport):
             self._wait(waiter, request.timeouts.pool)
         return waiter.connection
 
-    def _wait(self, waiter: Waiter[SyncHTTP11Connection], timeout: float | None) -> None:
+    def _wait(self, waiter: Waiter[SyncConnectionInterface], timeout: float | None) -> None:
         try:
             woken = waiter.event.wait(timeout)
         except BaseException:
@@ -194,13 +197,13 @@ class SyncConnectionPool(SyncHTTPTransport):
         if not waiter.granted:  # woken by close()
             raise LocalProtocolError("The connection pool was closed while waiting.")
 
-    def _give_up(self, waiter: Waiter[SyncHTTP11Connection]) -> None:
+    def _give_up(self, waiter: Waiter[SyncConnectionInterface]) -> None:
         with self._lock:
             to_close, waiters = self._state.cancel(waiter, time.monotonic())
         self._wake(waiters)
         self._close(to_close)
 
-    def _connect(self, request: Request) -> SyncHTTP11Connection:
+    def _connect(self, request: Request) -> SyncConnectionInterface:
         """Open a connection in the slot the request holds, or give the slot back."""
         try:
             stream = self._open_stream_with_retries(request)
@@ -254,7 +257,7 @@ class SyncConnectionPool(SyncHTTPTransport):
         logger.debug("connected to %s", origin_to_str(request.origin))
         return stream
 
-    def _release(self, connection: SyncHTTP11Connection) -> None:
+    def _release(self, connection: SyncConnectionInterface) -> None:
         """The request on ``connection`` is over: keep it if it is idle, else close it."""
         with self._lock:
             to_close, waiters = self._state.release(
@@ -263,11 +266,11 @@ class SyncConnectionPool(SyncHTTPTransport):
         self._wake(waiters)
         self._close(to_close)
 
-    def _wake(self, waiters: list[Waiter[SyncHTTP11Connection]]) -> None:
+    def _wake(self, waiters: list[Waiter[SyncConnectionInterface]]) -> None:
         for waiter in waiters:
             waiter.event.set()
 
-    def _close(self, connections: list[SyncHTTP11Connection]) -> None:
+    def _close(self, connections: list[SyncConnectionInterface]) -> None:
         """Close every one of ``connections``. Shielded from anyio and trio cancellation;
         a plain asyncio ``task.cancel()`` cannot be shielded, so each close is attempted
         anyway and the cancellation re-raised once all are done."""
@@ -290,7 +293,10 @@ class PoolByteStream(SyncByteStream):
     __slots__ = ("_closed", "_connection", "_pool", "_stream")
 
     def __init__(
-        self, stream: SyncByteStream, pool: SyncConnectionPool, connection: SyncHTTP11Connection
+        self,
+        stream: SyncByteStream,
+        pool: SyncConnectionPool,
+        connection: SyncConnectionInterface,
     ) -> None:
         self._stream = stream
         self._pool = pool

@@ -28,6 +28,7 @@ from .._exceptions import describe
 from .._models import Request
 from .._synchronization import SyncShieldCancellation
 from .._trace import Trace, get_logger
+from .interfaces import SyncConnectionInterface
 
 __all__ = ["SyncHTTP11Connection"]
 
@@ -43,7 +44,7 @@ class State(enum.Enum):
     CLOSED = "CLOSED"
 
 
-class SyncHTTP11Connection:
+class SyncHTTP11Connection(SyncConnectionInterface):
     http_version = "HTTP/1.1"
 
     def __init__(self, origin: Origin, stream: SyncNetworkStream) -> None:
