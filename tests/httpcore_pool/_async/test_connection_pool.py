@@ -85,6 +85,16 @@ async def test_get_reuses_one_keepalive_connection(hypercorn_http: Server) -> No
 
 
 @pytest.mark.anyio
+async def test_one_tcp_connection_serves_sequential_requests(raw_server: RawServerFactory) -> None:
+    handler = KeepAlive()
+    server = raw_server(handler)
+    async with AsyncConnectionPool() as pool:
+        for _ in range(3):
+            await fetch(pool, server.url())
+    assert (handler.connections, handler.requests) == (1, 3)
+
+
+@pytest.mark.anyio
 async def test_request_head_goes_out_as_given(raw_server: RawServerFactory) -> None:
     heads: list[tuple[bytes, bytes, list[tuple[bytes, bytes]]]] = []
 

@@ -84,6 +84,15 @@ def test_get_reuses_one_keepalive_connection(hypercorn_http: Server) -> None:
         assert pool.get_connection_info() == {hypercorn_http.origin: ["HTTP/1.1, IDLE"]}
 
 
+def test_one_tcp_connection_serves_sequential_requests(raw_server: RawServerFactory) -> None:
+    handler = KeepAlive()
+    server = raw_server(handler)
+    with SyncConnectionPool() as pool:
+        for _ in range(3):
+            fetch(pool, server.url())
+    assert (handler.connections, handler.requests) == (1, 3)
+
+
 def test_request_head_goes_out_as_given(raw_server: RawServerFactory) -> None:
     heads: list[tuple[bytes, bytes, list[tuple[bytes, bytes]]]] = []
 

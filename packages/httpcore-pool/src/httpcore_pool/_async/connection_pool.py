@@ -167,7 +167,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
             if self._state.is_closed:
                 raise LocalProtocolError("The connection pool was closed; create a new one.")
             waiter, to_close = self._state.acquire(
-                request.origin, time.monotonic(), AsyncConnectionInterface.is_reusable, reuse
+                request.origin, time.monotonic(), _is_reusable, reuse
             )
             if not waiter.granted:
                 waiter.event = AsyncEvent()
@@ -311,6 +311,10 @@ class PoolByteStream(AsyncByteStream):
             await self._stream.aclose()
         finally:
             await self._pool._release(self._connection)
+
+
+def _is_reusable(connection: AsyncConnectionInterface) -> bool:
+    return connection.is_reusable()
 
 
 def _check_limit(name: str, value: int | None, minimum: int) -> None:

@@ -162,15 +162,13 @@ class SyncConnectionPool(SyncHTTPTransport):
 
     # -- acquiring and releasing ---------------------------------------------------------
 
-    def _acquire(
-        self, request: Request, reuse: bool
-    ) -> SyncConnectionInterface | None:
+    def _acquire(self, request: Request, reuse: bool) -> SyncConnectionInterface | None:
         """An idle connection to reuse, or None once a slot is reserved for a new one."""
         with self._lock:
             if self._state.is_closed:
                 raise LocalProtocolError("The connection pool was closed; create a new one.")
             waiter, to_close = self._state.acquire(
-                request.origin, time.monotonic(), SyncConnectionInterface.is_reusable, reuse
+                request.origin, time.monotonic(), _is_reusable, reuse
             )
             if not waiter.granted:
                 waiter.event = SyncEvent()
@@ -314,6 +312,10 @@ class PoolByteStream(SyncByteStream):
             self._stream.close()
         finally:
             self._pool._release(self._connection)
+
+
+def _is_reusable(connection: SyncConnectionInterface) -> bool:
+    return connection.is_reusable()
 
 
 def _check_limit(name: str, value: int | None, minimum: int) -> None:
