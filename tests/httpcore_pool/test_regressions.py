@@ -109,7 +109,7 @@ async def test_native_task_cancel_while_expiring_closes_every_expired_socket(
         with pytest.raises(asyncio.CancelledError):
             await task
         assert pool._state.connections() == {}
-        still_open = [c for c in connections if not cast(Any, c.stream)._transport.is_closing()]
+        still_open = [c for c in connections if not cast(Any, c).stream._transport.is_closing()]
         assert still_open == [], f"{len(still_open)} forgotten connections left open"
 
 
