@@ -319,6 +319,23 @@ async def test_missing_unix_socket(tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
+async def test_ipv6_literal_host_and_local_address(raw_server: RawServerFactory) -> None:
+    heads: list[bytes | None] = []
+
+    def capture(conn: socket.socket, index: int) -> None:
+        request = RequestReader(conn).read_request()
+        if request is not None:
+            heads.append(request.header("host"))
+            conn.sendall(response())
+
+    server = raw_server(capture, host="::1")
+    async with AsyncConnectionPool(local_address="::") as pool:
+        status, _, body, _ = await fetch(pool, (b"http", b"::1", server.server.port, b"/"))
+    assert (status, body) == (200, OK_BODY)
+    assert heads == [f"[::1]:{server.server.port}".encode()]
+
+
+@pytest.mark.anyio
 async def test_local_address_of_another_family_cannot_connect(hypercorn_http: Server) -> None:
     async with AsyncConnectionPool(local_address="::") as pool:
         with pytest.raises(ConnectError, match="AF_INET6"):
