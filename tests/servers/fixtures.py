@@ -15,6 +15,7 @@ import pytest
 import trustme
 
 from .base import Server
+from .h2server import H2Behaviour, H2Server, H2ServerFactory
 from .hypercorn_server import HypercornServer
 from .nginx import Nginx
 from .raw import Handler, RawServer, RawServerFactory
@@ -23,6 +24,7 @@ from .tls import TLSMaterial, make_tls_material
 __all__ = [
     "HypercornFactory",
     "client_ssl_context",
+    "h2_server",
     "hypercorn_http",
     "hypercorn_https",
     "hypercorn_server",
@@ -131,6 +133,31 @@ def raw_server() -> Iterator[RawServerFactory]:
         handler: Handler, *, host: str = "127.0.0.1", conn_timeout: float = 30.0
     ) -> RawServer:
         server = RawServer(handler, host=host, conn_timeout=conn_timeout)
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    errors: list[BaseException] = []
+    for server in reversed(started):
+        try:
+            server.stop()
+        except RuntimeError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+
+
+@pytest.fixture
+def h2_server(tls_material: TLSMaterial) -> Iterator[H2ServerFactory]:
+    """Start :class:`H2Server` instances (HTTP/2 over TLS, ALPN ``h2`` only) for this test,
+    e.g. ``h2_server(H2Behaviour(max_concurrent_streams=2))``; all stop at teardown, which
+    fails the test if the server hit an unexpected error (socket errors aside) or the
+    client broke the protocol (unless the behaviour tolerates it)."""
+    started: list[H2Server] = []
+
+    def start(behaviour: H2Behaviour | None = None) -> H2Server:
+        server = H2Server(tls_material, behaviour)
         server.start()
         started.append(server)
         return server
