@@ -5,16 +5,21 @@ Design rules:
 - A *slot* is the right to hold one connection; ``max_connections`` bounds slots across
   all origins. A slot is taken before connecting and given back when its connection
   closes, or passed straight on to the first waiter.
-- Idle connections are kept per origin and reused last-in first-out (the most recently
-  used is the most likely still open); across origins they are ordered by age, so
-  expiry and eviction look only at the oldest.
+- A connection carries one request at a time (HTTP/1.1) or several (HTTP/2, a
+  *multiplexed* connection, up to the capacity the I/O layer reports for it). It is idle
+  when it carries none; idle connections expire, and count against the keep-alive limit.
+- Idle HTTP/1.1 connections are kept per origin and reused last-in first-out (the most
+  recently used is the most likely still open); across origins all idle connections are
+  ordered by age, so expiry and eviction look only at the oldest.
 - Whenever a request is waiting, no connection stays idle: a released connection goes to
   the first waiter of its origin, or is closed so that its slot goes to the first waiter.
-  So a new request never needs to queue behind waiters while an idle connection of its
-  origin exists, and queued requests are served first-in first-out.
-- Every decision is O(1) apart from finding a waiter of the released connection's origin,
-  which stops at the first match. Nothing here blocks or awaits; the async pool calls it
-  between awaits and the sync pool under a lock.
+  So requests queue only when every slot is taken, and are served first-in first-out.
+  One exception: while a connection that may turn out multiplexed is being opened to an
+  origin, later requests for that origin wait for it rather than open more connections.
+- Every decision is O(1) apart from scanning an origin's multiplexed connections (one,
+  usually) and finding a waiter of a released connection's origin, which stops at the
+  first match. Nothing here blocks or awaits; the async pool calls it between awaits and
+  the sync pool under a lock.
 
 Methods return the connections the caller must close (outside any lock) and the waiters it
 must wake.
@@ -36,7 +41,7 @@ C = TypeVar("C", bound=Hashable)
 class Waiter(Generic[C]):
     """A request waiting for, or holding, a connection or a slot.
 
-    ``granted`` with ``connection`` set: reuse that connection. ``granted`` with
+    ``granted`` with ``connection`` set: use that connection. ``granted`` with
     ``connection`` None: a slot is reserved; open a new connection. ``event`` belongs to
     the I/O layer, which uses it to wake the request.
     """
@@ -57,21 +62,33 @@ class Waiter(Generic[C]):
 Outcome = tuple[list[C], list[Waiter[C]]]
 
 
+def _always(connection: Any) -> bool:
+    return True
+
+
 class PoolState(Generic[C]):
     def __init__(
         self,
         max_connections: int | None = None,
         max_idle: int | None = None,
         keepalive_expiry: float | None = None,
+        capacity: Callable[[C], int] = lambda connection: 1,
     ) -> None:
+        """``capacity`` tells how many requests a multiplexed connection may carry at
+        once right now (0 once it is going away)."""
         self.max_connections = max_connections
         self.max_idle = max_idle
         self.keepalive_expiry = keepalive_expiry
         self.is_closed = False
+        self._capacity = capacity
         self._slots_in_use = 0
         self._connections: dict[C, Origin] = {}
-        self._idle: dict[Origin, list[C]] = {}
-        self._idle_since: dict[C, float] = {}  # insertion order is age order
+        self._idle: dict[Origin, list[C]] = {}  # idle HTTP/1.1 connections, newest last
+        self._idle_since: dict[C, float] = {}  # every idle connection; insertion order is age
+        self._multiplexed: dict[Origin, list[C]] = {}
+        self._in_use: dict[C, int] = {}  # requests on each multiplexed connection
+        self._opening_multiplexed: dict[Origin, int] = {}
+        self._single_origins: set[Origin] = set()  # answered without multiplexing
         self._waiters: deque[Waiter[C]] = deque()
 
     # -- observing -------------------------------------------------------------------
@@ -92,8 +109,9 @@ class PoolState(Generic[C]):
     def connections(self) -> dict[C, Origin]:
         return dict(self._connections)
 
-    def is_idle(self, connection: C) -> bool:
-        return connection in self._idle_since
+    def requests_on(self, connection: C) -> int:
+        """Requests a multiplexed connection carries now (0 for HTTP/1.1 connections)."""
+        return self._in_use.get(connection, 0)
 
     # -- requests ----------------------------------------------------------------------
 
@@ -101,74 +119,113 @@ class PoolState(Generic[C]):
         self,
         origin: Origin,
         now: float,
-        is_usable: Callable[[C], bool] = lambda c: True,
+        is_usable: Callable[[C], bool] = _always,
         reuse: bool = True,
+        may_multiplex: bool = False,
     ) -> tuple[Waiter[C], list[C]]:
-        """Grant a request an idle connection or a slot at once, or queue it.
+        """Grant a request a connection or a slot at once, or queue it.
 
-        ``is_usable`` is asked of an idle connection before it is handed out; one that
-        fails it (the server closed it) is dropped and the next is tried. With ``reuse``
-        False the request gets a slot for a new connection, never an idle one.
+        ``is_usable`` is asked of an idle HTTP/1.1 connection before it is handed out; one
+        that fails it (the server closed it) is dropped and the next is tried. With
+        ``reuse`` False the request gets a slot for a new connection, never an open one.
+        ``may_multiplex``: a new connection for this request could turn out multiplexed
+        (HTTP/2 offered by ALPN).
         """
         to_close = self._expire(now)
         waiter: Waiter[C] = Waiter(origin)
-        idle = self._idle.get(origin) if reuse else None
-        while idle:
-            connection = idle.pop()
-            del self._idle_since[connection]
-            if is_usable(connection):
-                waiter._grant(connection)
-                break
-            self._forget(connection)
-            to_close.append(connection)
-            self._slots_in_use -= 1
-        if idle is not None and not idle:
-            self._idle.pop(origin, None)
-        if not waiter.granted:
-            if self._has_free_slot():
-                self._slots_in_use += 1
-                waiter._grant(None)
-            elif self._idle_since:
-                to_close.append(self._evict_oldest_idle())
-                waiter._grant(None)
-            else:
-                self._waiters.append(waiter)
+        if reuse:
+            for connection in self._multiplexed.get(origin, ()):
+                if self._in_use[connection] < self._capacity(connection):
+                    self._take(connection)
+                    waiter._grant(connection)
+                    return waiter, to_close
+            idle = self._idle.get(origin)
+            while idle:
+                connection = idle.pop()
+                del self._idle_since[connection]
+                if is_usable(connection):
+                    waiter._grant(connection)
+                    break
+                self._forget(connection)
+                to_close.append(connection)
+                self._slots_in_use -= 1
+            if idle is not None and not idle:
+                self._idle.pop(origin, None)
+            if waiter.granted:
+                return waiter, to_close
+        if self._must_wait_for_multiplexed(origin, may_multiplex):
+            self._waiters.append(waiter)
+        elif self._has_free_slot():
+            self._slots_in_use += 1
+            self._grant_slot(waiter, may_multiplex)
+        elif self._idle_since:
+            to_close.append(self._evict_oldest_idle())
+            self._grant_slot(waiter, may_multiplex)
+        else:
+            self._waiters.append(waiter)
         return waiter, to_close
 
-    def connected(self, connection: C, origin: Origin) -> None:
-        """A granted slot now holds ``connection``, which is busy with its request."""
-        self._connections[connection] = origin
+    def connected(
+        self, connection: C, origin: Origin, multiplexed: bool = False, may_multiplex: bool = False
+    ) -> list[Waiter[C]]:
+        """A granted slot now holds ``connection``, which carries its first request.
 
-    def connect_failed(self) -> Outcome[C]:
+        Returns the waiters of the same origin that can now share it, or that were
+        holding back for it and may now open connections of their own.
+        """
+        self._connections[connection] = origin
+        if may_multiplex:
+            self._opening_done(origin)
+        if multiplexed:
+            self._multiplexed.setdefault(origin, []).append(connection)
+            self._in_use[connection] = 1
+            return self._share(connection, origin)
+        if may_multiplex:
+            self._single_origins.add(origin)
+            return self._release_held_back(origin)
+        return []
+
+    def connect_failed(
+        self, origin: Origin | None = None, may_multiplex: bool = False
+    ) -> Outcome[C]:
         """A granted slot could not be turned into a connection: pass it on."""
-        return [], self._free_slot()
+        woken = self._free_slot()
+        if may_multiplex and origin is not None:
+            self._opening_done(origin)
+            woken += self._release_held_back(origin)
+        return [], woken
 
     def release(self, connection: C, reusable: bool, now: float) -> Outcome[C]:
-        """The request on ``connection`` is over; ``reusable`` if it may carry another."""
-        if connection not in self._connections:
+        """A request on ``connection`` is over; ``reusable`` if the connection may carry
+        more (for a multiplexed one: it is open and not going away)."""
+        origin = self._connections.get(connection)
+        if origin is None:
             return [], []  # already dropped by close_all()
+        if connection in self._in_use:
+            self._in_use[connection] -= 1
+            if reusable and not self.is_closed:
+                woken = self._share(connection, origin)
+                if self._in_use[connection] > 0:
+                    return [], woken
+                return self._now_idle(connection, origin, now, woken)
+            if self._in_use[connection] > 0:
+                self._stop_sharing(connection, origin)  # no new requests on it
+                return [], []
+            self._forget(connection)
+            return [connection], self._free_slot()
         if not reusable or self.is_closed:
             self._forget(connection)
             return [connection], self._free_slot()
-        origin = self._connections[connection]
         for waiter in self._waiters:
             if waiter.origin == origin:
                 self._waiters.remove(waiter)
                 waiter._grant(connection)
                 return [], [waiter]
-        if self._waiters:
-            self._forget(connection)
-            return [connection], self._pass_slot_to_first_waiter()
-        self._idle.setdefault(origin, []).append(connection)
-        self._idle_since[connection] = now
-        to_close = self._expire(now)
-        while self.max_idle is not None and len(self._idle_since) > self.max_idle:
-            to_close.append(self._evict_oldest_idle())
-            self._slots_in_use -= 1
-        return to_close, []
+        return self._now_idle(connection, origin, now, [])
 
-    def cancel(self, waiter: Waiter[C], now: float) -> Outcome[C]:
-        """The request behind ``waiter`` gave up (timeout, cancellation, error)."""
+    def cancel(self, waiter: Waiter[C], now: float, reusable: bool = True) -> Outcome[C]:
+        """The request behind ``waiter`` gave up (timeout, cancellation, error) before it
+        used its grant, or while still queued; ``reusable`` as for ``release``."""
         if not waiter.granted:
             self._waiters.remove(waiter)
             return [], []
@@ -176,7 +233,7 @@ class PoolState(Generic[C]):
         if waiter.connection is None:
             return self.connect_failed()
         connection, waiter.connection = waiter.connection, None
-        return self.release(connection, reusable=True, now=now)
+        return self.release(connection, reusable, now)
 
     def close_all(self) -> Outcome[C]:
         """Close the pool: every connection to close, every waiter to wake (ungranted)."""
@@ -186,6 +243,8 @@ class PoolState(Generic[C]):
         self._connections.clear()
         self._idle.clear()
         self._idle_since.clear()
+        self._multiplexed.clear()
+        self._in_use.clear()
         self._waiters.clear()
         return connections, waiters
 
@@ -194,6 +253,75 @@ class PoolState(Generic[C]):
         return self._expire(now)
 
     # -- internals ---------------------------------------------------------------------
+
+    def _take(self, connection: C) -> None:
+        self._in_use[connection] += 1
+        self._idle_since.pop(connection, None)
+
+    def _share(self, connection: C, origin: Origin) -> list[Waiter[C]]:
+        """Hand ``connection``'s free capacity to waiters of its origin, in order."""
+        woken: list[Waiter[C]] = []
+        capacity = self._capacity(connection)
+        for waiter in list(self._waiters):
+            if self._in_use[connection] >= capacity:
+                break
+            if waiter.origin == origin:
+                self._waiters.remove(waiter)
+                self._take(connection)
+                waiter._grant(connection)
+                woken.append(waiter)
+        return woken
+
+    def _now_idle(
+        self, connection: C, origin: Origin, now: float, woken: list[Waiter[C]]
+    ) -> Outcome[C]:
+        """``connection`` carries nothing now: keep it idle, unless someone waits."""
+        if self._waiters:
+            self._forget(connection)
+            return [connection], woken + self._pass_slot_to_first_waiter()
+        if connection not in self._in_use:
+            self._idle.setdefault(origin, []).append(connection)
+        self._idle_since[connection] = now
+        to_close = self._expire(now)
+        while self.max_idle is not None and len(self._idle_since) > self.max_idle:
+            to_close.append(self._evict_oldest_idle())
+            self._slots_in_use -= 1
+        return to_close, woken
+
+    def _must_wait_for_multiplexed(self, origin: Origin, may_multiplex: bool) -> bool:
+        return (
+            may_multiplex
+            and origin not in self._single_origins
+            and self._opening_multiplexed.get(origin, 0) > 0
+        )
+
+    def _grant_slot(self, waiter: Waiter[C], may_multiplex: bool) -> None:
+        if may_multiplex and waiter.origin not in self._single_origins:
+            self._opening_multiplexed[waiter.origin] = (
+                self._opening_multiplexed.get(waiter.origin, 0) + 1
+            )
+        waiter._grant(None)
+
+    def _opening_done(self, origin: Origin) -> None:
+        count = self._opening_multiplexed.get(origin, 0) - 1
+        if count > 0:
+            self._opening_multiplexed[origin] = count
+        else:
+            self._opening_multiplexed.pop(origin, None)
+
+    def _release_held_back(self, origin: Origin) -> list[Waiter[C]]:
+        """Waiters of ``origin`` held back for a multiplexed connection that did not come:
+        they take free slots now (the rest keep waiting as usual)."""
+        woken: list[Waiter[C]] = []
+        for waiter in list(self._waiters):
+            if not self._has_free_slot():
+                break
+            if waiter.origin == origin:
+                self._waiters.remove(waiter)
+                self._slots_in_use += 1
+                waiter._grant(None)
+                woken.append(waiter)
+        return woken
 
     def _has_free_slot(self) -> bool:
         return self.max_connections is None or self._slots_in_use < self.max_connections
@@ -211,12 +339,23 @@ class PoolState(Generic[C]):
 
     def _forget(self, connection: C) -> None:
         origin = self._connections.pop(connection, None)
-        if connection in self._idle_since:
-            del self._idle_since[connection]
-            if origin is not None:
-                self._idle[origin].remove(connection)
-        if origin is not None and not self._idle.get(origin, True):
-            del self._idle[origin]
+        idle = self._idle_since.pop(connection, None) is not None
+        if origin is None:
+            return
+        if connection in self._in_use:
+            del self._in_use[connection]
+            self._stop_sharing(connection, origin)
+        elif idle:
+            self._idle[origin].remove(connection)
+            if not self._idle[origin]:
+                del self._idle[origin]
+
+    def _stop_sharing(self, connection: C, origin: Origin) -> None:
+        shared = self._multiplexed.get(origin)
+        if shared is not None and connection in shared:
+            shared.remove(connection)
+            if not shared:
+                del self._multiplexed[origin]
 
     def _evict_oldest_idle(self) -> C:
         """Remove the oldest idle connection; its slot stays counted for the caller."""
