@@ -26,6 +26,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\bAsync([A-Z]\w*)", r"Sync\1"),
     (r"\basync def\b", "def"),
     (r"\basync with\b", "with"),
+    (r"\basync with\b", "with"),
     (r"\basync for\b", "for"),
     (r"\bawait ", ""),
     (r"__aiter__", "__iter__"),

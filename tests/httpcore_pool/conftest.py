@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..servers.fixtures import (
     client_ssl_context,
+    h2_server,
     hypercorn_http,
     hypercorn_https,
     hypercorn_server,
@@ -20,6 +21,7 @@ from ..servers.fixtures import (
 
 __all__ = [
     "client_ssl_context",
+    "h2_server",
     "hypercorn_http",
     "hypercorn_https",
     "hypercorn_server",

@@ -13,20 +13,19 @@ import certifi
 
 __all__ = ["default_ssl_context", "ssl_context_for"]
 
-ALPN_HTTP11 = ["http/1.1"]
 
-
-@functools.lru_cache(maxsize=1)
-def default_ssl_context() -> ssl.SSLContext:
-    """One shared verifying context: building it loads the CA bundle, which is slow."""
+@functools.lru_cache(maxsize=2)
+def default_ssl_context(http2: bool = False) -> ssl.SSLContext:
+    """A shared verifying context per ALPN offer: building one loads the CA bundle."""
     context = ssl.create_default_context(cafile=certifi.where())
-    context.set_alpn_protocols(ALPN_HTTP11)
+    context.set_alpn_protocols(["h2", "http/1.1"] if http2 else ["http/1.1"])
     return context
 
 
-def ssl_context_for(ssl_context: ssl.SSLContext | None) -> ssl.SSLContext:
+def ssl_context_for(ssl_context: ssl.SSLContext | None, http2: bool = False) -> ssl.SSLContext:
+    """The caller's context as it is (its ALPN decides whether h2 is offered), else ours."""
     if ssl_context is None:
-        return default_ssl_context()
+        return default_ssl_context(http2)
     if not isinstance(ssl_context, ssl.SSLContext):
         raise TypeError(f"ssl_context must be an ssl.SSLContext, not {type(ssl_context).__name__}")
     return ssl_context

@@ -16,9 +16,11 @@ import anyio
 
 __all__ = [
     "AsyncEvent",
+    "AsyncLock",
     "AsyncPoolLock",
     "AsyncShieldCancellation",
     "SyncEvent",
+    "SyncLock",
     "SyncPoolLock",
     "SyncShieldCancellation",
 ]
@@ -41,7 +43,27 @@ class AsyncPoolLock:
         return None
 
 
-class SyncPoolLock:
+class AsyncLock:
+    """Mutual exclusion across awaits: one HTTP/2 reader, or one writer, at a time."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = anyio.Lock()
+
+    async def __aenter__(self) -> None:
+        await self._lock.acquire()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._lock.release()
+
+
+class SyncLock:
     __slots__ = ("_lock",)
 
     def __init__(self) -> None:
@@ -57,6 +79,10 @@ class SyncPoolLock:
         traceback: TracebackType | None,
     ) -> None:
         self._lock.release()
+
+
+#: The sync pool's bookkeeping lock: a plain lock, as threads share the pool.
+SyncPoolLock = SyncLock
 
 
 class AsyncEvent:

@@ -10,7 +10,9 @@ The callback is ``trace(event: str, info: dict)``, called synchronously with eve
 ``connection.connect_tcp`` (or ``connect_unix_socket``), ``connection.start_tls``,
 ``http11.send_request_headers``, ``http11.send_request_body``,
 ``http11.receive_response_headers``, ``http11.receive_response_body`` (``closed_early``
-when the caller stopped reading), ``http11.response_closed``, ``http11.close``.
+when the caller stopped reading), ``http11.response_closed``, ``http11.close``; over
+HTTP/2, ``http2.send_request_headers``, ``http2.send_request_body`` and
+``http2.receive_response_headers``.
 
 Loggers live under ``httpcore`` (``httpcore.connection_pool``, ``httpcore.http11``, …).
 ``HTTPCORE_LOG_LEVEL=DEBUG`` or ``TRACE`` in the environment attaches a stderr handler, as

@@ -21,6 +21,7 @@ from httpcore_interfaces import (
     ConnectTimeout,
     Headers,
     LocalProtocolError,
+    Origin,
     PoolTimeout,
     ReadError,
     RemoteProtocolError,
@@ -34,6 +35,7 @@ from .._pool_state import PoolState, Waiter
 from .._ssl import ssl_context_for
 from .._synchronization import AsyncEvent, AsyncPoolLock, AsyncShieldCancellation
 from .._trace import Trace, get_logger
+from .http2 import AsyncHTTP2Connection, StreamRefused
 from .http11 import AsyncHTTP11Connection
 from .interfaces import AsyncConnectionInterface
 
@@ -41,6 +43,8 @@ __all__ = ["AsyncConnectionPool"]
 
 logger = get_logger(__name__)
 
+#: How often a request refused unprocessed (HTTP/2 GOAWAY, REFUSED_STREAM) is sent again.
+_MAX_REFUSALS = 10
 #: Failures of a reused connection that mean the server closed it while it sat idle.
 _STALE_CONNECTION_ERRORS = (ReadError, WriteError, RemoteProtocolError)
 
@@ -90,18 +94,18 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         for name, value in (("uds", uds), ("local_address", local_address)):
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
-        if http2:
-            raise ValueError("http2=True is not supported yet by this release of httpcore-pool")
         if not isinstance(backend, str):
             raise TypeError(f"backend must be a str, not {type(backend).__name__}")
 
-        self._ssl_context = ssl_context_for(ssl_context)
+        self._http2 = bool(http2)
+        self._stream_limits: dict[Origin, int] = {}
+        self._ssl_context = ssl_context_for(ssl_context, self._http2)
         self._uds = uds
         self._local_address = local_address
         self._retries = retries
         self._backend = AsyncNetworkBackend.from_name(backend)
         self._state: PoolState[AsyncConnectionInterface] = PoolState(
-            max_connections, max_keepalive_connections, keepalive_expiry
+            max_connections, max_keepalive_connections, keepalive_expiry, _capacity
         )
         self._lock = AsyncPoolLock()
 
@@ -120,6 +124,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
             stream is None or isinstance(stream, PlainByteStream)
         )
         reuse = True
+        refusals = 0
         while True:
             connection = await self._acquire(request, reuse)
             reused = connection is not None
@@ -131,6 +136,11 @@ class AsyncConnectionPool(AsyncHTTPTransport):
                 )
             except BaseException as exc:
                 await self._release(connection)
+                if isinstance(exc, StreamRefused):
+                    if refusals < _MAX_REFUSALS:
+                        refusals += 1  # not processed by the server: safe for any method
+                        continue
+                    raise RemoteProtocolError(str(exc)) from exc
                 if (
                     reused
                     and may_retry
@@ -167,7 +177,11 @@ class AsyncConnectionPool(AsyncHTTPTransport):
             if self._state.is_closed:
                 raise LocalProtocolError("The connection pool was closed; create a new one.")
             waiter, to_close = self._state.acquire(
-                request.origin, time.monotonic(), _is_reusable, reuse
+                request.origin,
+                time.monotonic(),
+                _is_reusable,
+                reuse,
+                self._may_multiplex(request),
             )
             if not waiter.granted:
                 waiter.event = AsyncEvent()
@@ -195,27 +209,50 @@ class AsyncConnectionPool(AsyncHTTPTransport):
             raise LocalProtocolError("The connection pool was closed while waiting.")
 
     async def _give_up(self, waiter: Waiter[AsyncConnectionInterface]) -> None:
+        reusable = waiter.connection is None or waiter.connection.keeps_alive()
         with self._lock:
-            to_close, waiters = self._state.cancel(waiter, time.monotonic())
+            to_close, waiters = self._state.cancel(waiter, time.monotonic(), reusable)
         self._wake(waiters)
         await self._close(to_close)
 
     async def _connect(self, request: Request) -> AsyncConnectionInterface:
         """Open a connection in the slot the request holds, or give the slot back."""
+        may_multiplex = self._may_multiplex(request)
         try:
             stream = await self._open_stream_with_retries(request)
         except BaseException:
             with self._lock:
-                _, waiters = self._state.connect_failed()
+                _, waiters = self._state.connect_failed(request.origin, may_multiplex)
             self._wake(waiters)
             raise
-        connection = AsyncHTTP11Connection(request.origin, stream)
+        connection: AsyncConnectionInterface
+        ssl_object = stream.get_extra_info("ssl_object")
+        multiplexed = ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
+        if multiplexed:
+            connection = AsyncHTTP2Connection(request.origin, stream, self._stream_limits)
+            try:
+                await connection.initialize(request)
+            except BaseException:
+                await self._close([connection])
+                with self._lock:
+                    _, waiters = self._state.connect_failed(request.origin, may_multiplex)
+                self._wake(waiters)
+                raise
+        else:
+            connection = AsyncHTTP11Connection(request.origin, stream)
         with self._lock:
             if not self._state.is_closed:
-                self._state.connected(connection, request.origin)
+                woken = self._state.connected(
+                    connection, request.origin, multiplexed, may_multiplex
+                )
+                self._wake(woken)
                 return connection
         await connection.aclose()
         raise LocalProtocolError("The connection pool was closed while connecting.")
+
+    def _may_multiplex(self, request: Request) -> bool:
+        """Whether a new connection for ``request`` might speak HTTP/2 (offered by ALPN)."""
+        return self._http2 and request.origin[0] == b"https"
 
     async def _open_stream_with_retries(self, request: Request) -> AsyncNetworkStream:
         for delay in _backoff(self._retries):
@@ -258,7 +295,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         """The request on ``connection`` is over: keep it if it is idle, else close it."""
         with self._lock:
             to_close, waiters = self._state.release(
-                connection, connection.is_idle(), time.monotonic()
+                connection, connection.keeps_alive(), time.monotonic()
             )
         self._wake(waiters)
         await self._close(to_close)
@@ -315,6 +352,10 @@ class PoolByteStream(AsyncByteStream):
 
 def _is_reusable(connection: AsyncConnectionInterface) -> bool:
     return connection.is_reusable()
+
+
+def _capacity(connection: AsyncConnectionInterface) -> int:
+    return connection.capacity()
 
 
 def _check_limit(name: str, value: int | None, minimum: int) -> None:

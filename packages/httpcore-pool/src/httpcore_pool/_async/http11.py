@@ -62,7 +62,7 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
     def info(self) -> str:
         return f"{self.http_version}, {self.state.value}"
 
-    def is_idle(self) -> bool:
+    def keeps_alive(self) -> bool:
         return self.state is State.IDLE
 
     def is_reusable(self) -> bool:

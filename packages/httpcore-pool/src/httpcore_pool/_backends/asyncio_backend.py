@@ -65,7 +65,7 @@ class _StreamProtocol(asyncio.Protocol):
     def eof_received(self) -> bool:
         self.eof = True
         self._wake_reader()
-        return True  # keep the transport open for writing: we close it ourselves
+        return False  # nothing is written after the peer's EOF: let the transport close
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.eof = True

@@ -22,6 +22,7 @@ from httpcore_interfaces import (
     ConnectTimeout,
     Headers,
     LocalProtocolError,
+    Origin,
     PoolTimeout,
     ReadError,
     RemoteProtocolError,
@@ -35,6 +36,7 @@ from .._pool_state import PoolState, Waiter
 from .._ssl import ssl_context_for
 from .._synchronization import SyncEvent, SyncPoolLock, SyncShieldCancellation
 from .._trace import Trace, get_logger
+from .http2 import SyncHTTP2Connection, StreamRefused
 from .http11 import SyncHTTP11Connection
 from .interfaces import SyncConnectionInterface
 
@@ -42,6 +44,8 @@ __all__ = ["SyncConnectionPool"]
 
 logger = get_logger(__name__)
 
+#: How often a request refused unprocessed (HTTP/2 GOAWAY, REFUSED_STREAM) is sent again.
+_MAX_REFUSALS = 10
 #: Failures of a reused connection that mean the server closed it while it sat idle.
 _STALE_CONNECTION_ERRORS = (ReadError, WriteError, RemoteProtocolError)
 
@@ -91,18 +95,18 @@ class SyncConnectionPool(SyncHTTPTransport):
         for name, value in (("uds", uds), ("local_address", local_address)):
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
-        if http2:
-            raise ValueError("http2=True is not supported yet by this release of httpcore-pool")
         if not isinstance(backend, str):
             raise TypeError(f"backend must be a str, not {type(backend).__name__}")
 
-        self._ssl_context = ssl_context_for(ssl_context)
+        self._http2 = bool(http2)
+        self._stream_limits: dict[Origin, int] = {}
+        self._ssl_context = ssl_context_for(ssl_context, self._http2)
         self._uds = uds
         self._local_address = local_address
         self._retries = retries
         self._backend = SyncNetworkBackend.from_name(backend)
         self._state: PoolState[SyncConnectionInterface] = PoolState(
-            max_connections, max_keepalive_connections, keepalive_expiry
+            max_connections, max_keepalive_connections, keepalive_expiry, _capacity
         )
         self._lock = SyncPoolLock()
 
@@ -121,6 +125,7 @@ class SyncConnectionPool(SyncHTTPTransport):
             stream is None or isinstance(stream, PlainByteStream)
         )
         reuse = True
+        refusals = 0
         while True:
             connection = self._acquire(request, reuse)
             reused = connection is not None
@@ -132,6 +137,11 @@ class SyncConnectionPool(SyncHTTPTransport):
                 )
             except BaseException as exc:
                 self._release(connection)
+                if isinstance(exc, StreamRefused):
+                    if refusals < _MAX_REFUSALS:
+                        refusals += 1  # not processed by the server: safe for any method
+                        continue
+                    raise RemoteProtocolError(str(exc)) from exc
                 if (
                     reused
                     and may_retry
@@ -168,7 +178,11 @@ class SyncConnectionPool(SyncHTTPTransport):
             if self._state.is_closed:
                 raise LocalProtocolError("The connection pool was closed; create a new one.")
             waiter, to_close = self._state.acquire(
-                request.origin, time.monotonic(), _is_reusable, reuse
+                request.origin,
+                time.monotonic(),
+                _is_reusable,
+                reuse,
+                self._may_multiplex(request),
             )
             if not waiter.granted:
                 waiter.event = SyncEvent()
@@ -196,27 +210,50 @@ class SyncConnectionPool(SyncHTTPTransport):
             raise LocalProtocolError("The connection pool was closed while waiting.")
 
     def _give_up(self, waiter: Waiter[SyncConnectionInterface]) -> None:
+        reusable = waiter.connection is None or waiter.connection.keeps_alive()
         with self._lock:
-            to_close, waiters = self._state.cancel(waiter, time.monotonic())
+            to_close, waiters = self._state.cancel(waiter, time.monotonic(), reusable)
         self._wake(waiters)
         self._close(to_close)
 
     def _connect(self, request: Request) -> SyncConnectionInterface:
         """Open a connection in the slot the request holds, or give the slot back."""
+        may_multiplex = self._may_multiplex(request)
         try:
             stream = self._open_stream_with_retries(request)
         except BaseException:
             with self._lock:
-                _, waiters = self._state.connect_failed()
+                _, waiters = self._state.connect_failed(request.origin, may_multiplex)
             self._wake(waiters)
             raise
-        connection = SyncHTTP11Connection(request.origin, stream)
+        connection: SyncConnectionInterface
+        ssl_object = stream.get_extra_info("ssl_object")
+        multiplexed = ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
+        if multiplexed:
+            connection = SyncHTTP2Connection(request.origin, stream, self._stream_limits)
+            try:
+                connection.initialize(request)
+            except BaseException:
+                self._close([connection])
+                with self._lock:
+                    _, waiters = self._state.connect_failed(request.origin, may_multiplex)
+                self._wake(waiters)
+                raise
+        else:
+            connection = SyncHTTP11Connection(request.origin, stream)
         with self._lock:
             if not self._state.is_closed:
-                self._state.connected(connection, request.origin)
+                woken = self._state.connected(
+                    connection, request.origin, multiplexed, may_multiplex
+                )
+                self._wake(woken)
                 return connection
         connection.close()
         raise LocalProtocolError("The connection pool was closed while connecting.")
+
+    def _may_multiplex(self, request: Request) -> bool:
+        """Whether a new connection for ``request`` might speak HTTP/2 (offered by ALPN)."""
+        return self._http2 and request.origin[0] == b"https"
 
     def _open_stream_with_retries(self, request: Request) -> SyncNetworkStream:
         for delay in _backoff(self._retries):
@@ -259,7 +296,7 @@ class SyncConnectionPool(SyncHTTPTransport):
         """The request on ``connection`` is over: keep it if it is idle, else close it."""
         with self._lock:
             to_close, waiters = self._state.release(
-                connection, connection.is_idle(), time.monotonic()
+                connection, connection.keeps_alive(), time.monotonic()
             )
         self._wake(waiters)
         self._close(to_close)
@@ -316,6 +353,10 @@ class PoolByteStream(SyncByteStream):
 
 def _is_reusable(connection: SyncConnectionInterface) -> bool:
     return connection.is_reusable()
+
+
+def _capacity(connection: SyncConnectionInterface) -> int:
+    return connection.capacity()
 
 
 def _check_limit(name: str, value: int | None, minimum: int) -> None:

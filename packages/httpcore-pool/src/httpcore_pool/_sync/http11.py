@@ -63,7 +63,7 @@ class SyncHTTP11Connection(SyncConnectionInterface):
     def info(self) -> str:
         return f"{self.http_version}, {self.state.value}"
 
-    def is_idle(self) -> bool:
+    def keeps_alive(self) -> bool:
         return self.state is State.IDLE
 
     def is_reusable(self) -> bool:

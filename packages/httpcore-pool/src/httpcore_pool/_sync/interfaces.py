@@ -2,8 +2,8 @@
 """What the pool needs of a connection, whatever protocol it speaks.
 
 The pool never looks inside a connection: it hands it requests, asks whether it may be
-reused, and closes it. HTTP/1.1 (``http11.py``) implements this today; an HTTP/2
-connection slots in behind the same interface.
+reused, and closes it. HTTP/1.1 (``http11.py``) and HTTP/2 (``http2.py``)
+implement it.
 """
 
 from __future__ import annotations
@@ -36,8 +36,12 @@ class SyncConnectionInterface(ABC):
         """Close at once; safe to call twice."""
 
     @abstractmethod
-    def is_idle(self) -> bool:
-        """Between requests and open: the pool may keep it for reuse."""
+    def keeps_alive(self) -> bool:
+        """Open, and able to carry another request once its current ones are done."""
+
+    def capacity(self) -> int:
+        """Requests it may carry at once now (multiplexed connections override this)."""
+        return 1
 
     @abstractmethod
     def is_reusable(self) -> bool:

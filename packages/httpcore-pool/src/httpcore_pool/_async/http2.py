@@ -1,0 +1,494 @@
+"""One HTTP/2 connection, driven by h2: many requests at once on one socket.
+
+Design rules:
+
+- h2 is sans-I/O. Every change to its state and the write of the bytes it produces
+  happen under ``_send_lock``, so frames of concurrent requests never interleave.
+- One task (or thread) reads at a time (``_read_lock``). It feeds what arrives to h2 and
+  files each stream's events under that stream, where its request finds them; a request
+  whose events have not come yet takes its turn at reading.
+- GOAWAY: h2 treats its connection as closed on receiving one and then refuses the frames
+  of the streams the server still answers. Frames are therefore split here first and
+  GOAWAY is kept from h2: no new stream starts, streams at or below its last stream id
+  finish, and those above fail with ``StreamRefused``, which the pool retries elsewhere.
+- A stream's failure or cancellation resets that stream only. A failure of the connection
+  (EOF, a protocol error, an interrupted write) fails every stream on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from typing import Any
+
+import h2.config
+import h2.connection
+import h2.errors
+import h2.events
+import h2.exceptions
+import h2.settings
+
+from httpcore_interfaces import (
+    AsyncByteStream,
+    Headers,
+    LocalProtocolError,
+    Origin,
+    ReadError,
+    RemoteProtocolError,
+    WriteError,
+    WriteTimeout,
+)
+
+from .._backends.base import READ_SIZE, AsyncNetworkStream
+from .._exceptions import describe
+from .._models import Request
+from .._synchronization import AsyncLock, AsyncShieldCancellation
+from .._trace import Trace, get_logger
+from .interfaces import AsyncConnectionInterface
+
+__all__ = ["AsyncHTTP2Connection", "StreamRefused"]
+
+logger = get_logger(__name__)
+
+#: Our receive windows: large, so fast downloads are not throttled by WINDOW_UPDATEs.
+RECEIVE_WINDOW = 16 * 1024 * 1024
+#: Requests we put on one connection at most, whatever the server allows.
+MAX_STREAMS = 1000
+#: Request headers HTTP/2 forbids (RFC 9113 §8.2.2); Host becomes :authority.
+_CONNECTION_SPECIFIC = frozenset(
+    {b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade", b"host"}
+)
+_GOAWAY = 0x7
+_STREAM_EVENTS = (
+    h2.events.ResponseReceived,
+    h2.events.DataReceived,
+    h2.events.StreamEnded,
+    h2.events.StreamReset,
+)
+
+
+class StreamRefused(RemoteProtocolError):
+    """The server will not process this stream (above a GOAWAY's last stream id, or
+    refused): it is safe to send the request again on another connection."""
+
+
+class AsyncHTTP2Connection(AsyncConnectionInterface):
+    http_version = "HTTP/2"
+
+    def __init__(
+        self,
+        origin: Origin,
+        stream: AsyncNetworkStream,
+        stream_limits: dict[Origin, int] | None = None,
+    ) -> None:
+        """``stream_limits`` is shared by a pool's connections: how many streams a server
+        served per connection before its GOAWAY, learned per origin, so that the next
+        connection opens no stream the server would refuse."""
+        self.origin = origin
+        self.stream = stream
+        self._stream_limits = {} if stream_limits is None else stream_limits
+        self._streams_opened = 0
+        self._responses = 0  # responses received on this connection
+        self._write_failed = False
+        #: HTTP/2 failures are never a stale keep-alive connection: retries go through
+        #: StreamRefused instead.
+        self.response_started = True
+        config = h2.config.H2Configuration(client_side=True, header_encoding=None)
+        self._h2 = h2.connection.H2Connection(config=config)
+        self._send_lock = AsyncLock()
+        self._read_lock = AsyncLock()
+        self._events: dict[int, deque[Any]] = {}
+        self._goaway_last_stream_id: int | None = None
+        self._error: Exception | None = None
+        self._closed = False
+        self._settings_received = False
+        self._answered_streams: set[int] = set()
+        self._incoming = bytearray()  # frames not yet complete
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.info()}>"
+
+    # -- the connection interface ------------------------------------------------------
+
+    def info(self) -> str:
+        if self._closed:
+            state = "CLOSED"
+        elif self._events:
+            state = "ACTIVE"
+        else:
+            state = "IDLE"
+        return f"HTTP/2, {state}, {len(self._events)} streams"
+
+    def capacity(self) -> int:
+        """How many requests it may carry now: 0 once it is closed or going away."""
+        if (
+            self._closed
+            or self._write_failed
+            or self._error is not None
+            or self._goaway_last_stream_id is not None
+        ):
+            return 0
+        capacity = min(self._h2.remote_settings.max_concurrent_streams, MAX_STREAMS)
+        limit = self._stream_limits.get(self.origin)
+        if limit is not None:
+            # Requests assigned but not started count against what is left of the limit.
+            capacity = min(capacity, limit - self._streams_opened + len(self._events))
+        return max(capacity, 0)
+
+    def keeps_alive(self) -> bool:
+        return self.capacity() > 0
+
+    def is_reusable(self) -> bool:
+        return self.keeps_alive()
+
+    async def handle_request(
+        self, request: Request
+    ) -> tuple[int, Headers, AsyncByteStream, dict[str, Any]]:
+        stream_id: int | None = None
+        try:
+            with Trace("http2.send_request_headers", logger, request.trace):
+                stream_id = await self._send_headers(request)
+            with Trace("http2.send_request_body", logger, request.trace):
+                await self._send_body(request, stream_id)
+            with Trace("http2.receive_response_headers", logger, request.trace) as trace:
+                status, headers = await self._receive_response(request, stream_id)
+                trace.info["status_code"] = status
+        except Exception as exc:
+            answered = stream_id is not None and self._answered(stream_id)
+            if stream_id is not None:
+                await self._stream_done(stream_id, reset=True)
+            failed = self._error is not None or self._write_failed
+            if failed and not answered and request.is_idempotent:
+                # The connection died before this request got any answer (a server that
+                # closes after GOAWAY, say): idempotent, so it may go again elsewhere.
+                raise StreamRefused(f"The connection failed before a response: {exc}") from exc
+            raise
+        except BaseException:
+            if stream_id is not None:
+                await self._stream_done(stream_id, reset=True)
+            raise
+        stream = HTTP2ResponseStream(self, request, stream_id)
+        return status, headers, stream, {"http_version": "HTTP/2"}
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with AsyncShieldCancellation():
+            if self._error is None:
+                try:  # a polite GOAWAY; the server may already be gone
+                    self._h2.close_connection()
+                    data = self._h2.data_to_send()
+                    if data:
+                        await self.stream.write(data, 1.0)
+                except Exception:
+                    pass
+            await self.stream.aclose()
+
+    # -- sending -----------------------------------------------------------------------
+
+    async def initialize(self, request: Request) -> None:
+        """Exchange the connection prefaces: send our SETTINGS and wait for the server's,
+        so that its limit on concurrent streams is known before the pool shares us."""
+        async with self._send_lock:
+            self._h2.local_settings = h2.settings.Settings(
+                client=True,
+                initial_values={
+                    h2.settings.SettingCodes.ENABLE_PUSH: 0,
+                    h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 100,
+                    h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: RECEIVE_WINDOW,
+                },
+            )
+            self._h2.initiate_connection()
+            self._h2.increment_flow_control_window(RECEIVE_WINDOW - 65535)
+            await self._write(request.timeouts.write)
+        async with self._read_lock:
+            while not self._settings_received:
+                if self._error is not None:
+                    raise self._error
+                await self._receive(request.timeouts.read)
+
+    async def _send_headers(self, request: Request) -> int:
+        scheme, _, _ = request.origin
+        authority = request.host_header()
+        extra: Headers = []
+        for name, value in request.headers:
+            lowered = name.lower()
+            if lowered == b"host":
+                authority = value
+            elif lowered not in _CONNECTION_SPECIFIC:
+                extra.append((lowered, value))
+        headers = [
+            (b":method", request.method),
+            (b":authority", authority),
+            (b":scheme", scheme),
+            (b":path", request.target),
+            *extra,
+        ]
+        async with self._send_lock:
+            self._check_usable()
+            stream_id = self._h2.get_next_available_stream_id()
+            self._events[stream_id] = deque()
+            self._streams_opened += 1
+            try:
+                self._h2.send_headers(stream_id, headers, end_stream=request.stream is None)
+            except h2.exceptions.ProtocolError as exc:
+                raise LocalProtocolError(describe(exc)) from exc
+            await self._write(request.timeouts.write)
+        return stream_id
+
+    async def _send_body(self, request: Request, stream_id: int) -> None:
+        if request.stream is None:
+            return
+        iterator = request.stream.__aiter__()
+        try:
+            async for chunk in iterator:
+                if not isinstance(chunk, bytes):
+                    raise TypeError(
+                        f"request body chunks must be bytes, not {type(chunk).__name__}"
+                    )
+                while chunk:
+                    size = await self._wait_for_window(request, stream_id)
+                    async with self._send_lock:
+                        size = min(size, self._h2.local_flow_control_window(stream_id))
+                        self._h2.send_data(stream_id, chunk[:size])
+                        await self._write(request.timeouts.write)
+                    chunk = chunk[size:]
+        finally:
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                with AsyncShieldCancellation():
+                    await close()
+        async with self._send_lock:
+            self._h2.end_stream(stream_id)
+            await self._write(request.timeouts.write)
+
+    async def _wait_for_window(self, request: Request, stream_id: int) -> int:
+        """Bytes we may send on ``stream_id`` now; reads until the server opens the window."""
+        while True:
+            self._check_stream(stream_id)
+            window = min(
+                self._h2.local_flow_control_window(stream_id), self._h2.max_outbound_frame_size
+            )
+            if window > 0:
+                return window
+            async with self._read_lock:
+                if self._h2.local_flow_control_window(stream_id) <= 0:
+                    await self._receive(request.timeouts.read)
+
+    async def _write(self, timeout: float | None) -> None:
+        """Write what h2 has queued; call with ``_send_lock`` held. An interrupted write
+        leaves a partial frame on the wire, so it fails the whole connection."""
+        data = self._h2.data_to_send()
+        if not data:
+            return
+        try:
+            await self.stream.write(data, timeout)
+        except BaseException:
+            # No new stream may start; streams already answered keep reading what came.
+            self._write_failed = True
+            raise
+
+    async def _write_quietly(self, timeout: float | None) -> None:
+        """Write acknowledgements and resets: their failure must not fail a response that
+        has already arrived; the connection is marked failed for new streams instead."""
+        with contextlib.suppress(WriteError, WriteTimeout):
+            await self._write(timeout)
+
+    # -- receiving ---------------------------------------------------------------------
+
+    async def _receive_response(self, request: Request, stream_id: int) -> tuple[int, Headers]:
+        while True:
+            event = await self._next_event(request, stream_id)
+            if isinstance(event, h2.events.ResponseReceived):
+                status = 0
+                headers: Headers = []
+                for name, value in event.headers:
+                    if name == b":status":
+                        status = int(value)
+                    elif not name.startswith(b":"):
+                        headers.append((name, value))
+                return status, headers
+            if isinstance(event, h2.events.StreamReset):
+                raise _reset_error(stream_id, event.error_code)
+
+    async def receive_body_chunk(self, request: Request, stream_id: int) -> bytes | None:
+        """The next piece of the body, or None at its end."""
+        while True:
+            event = await self._next_event(request, stream_id)
+            if isinstance(event, h2.events.DataReceived):
+                async with self._send_lock:
+                    self._h2.acknowledge_received_data(event.flow_controlled_length, stream_id)
+                    await self._write_quietly(request.timeouts.write)
+                if event.data:
+                    return bytes(event.data)
+            elif isinstance(event, h2.events.StreamEnded):
+                return None
+            elif isinstance(event, h2.events.StreamReset):
+                raise _reset_error(stream_id, event.error_code)
+
+    async def _next_event(self, request: Request, stream_id: int) -> Any:
+        events = self._events[stream_id]
+        while not events:
+            self._check_stream(stream_id)
+            async with self._read_lock:
+                if not events:
+                    self._check_stream(stream_id)
+                    await self._receive(request.timeouts.read)
+        return events.popleft()
+
+    async def _receive(self, timeout: float | None) -> None:
+        """Read once, feed h2, file the events; call with ``_read_lock`` held."""
+        try:
+            data = await self.stream.read(READ_SIZE, timeout)
+        except Exception as exc:
+            self._fail(exc)
+            raise
+        if not data:
+            if self._goaway_last_stream_id is None and self._responses:
+                # Closed without a GOAWAY: take the streams it answered as the server's
+                # limit, so the next connection opens none that would be dropped.
+                self._stream_limits[self.origin] = self._responses
+            self._fail(RemoteProtocolError("Server disconnected"))
+            return
+        try:
+            events = self._h2.receive_data(self._split_frames(data))
+        except h2.exceptions.ProtocolError as exc:
+            error = RemoteProtocolError(describe(exc))
+            self._fail(error)
+            raise error from exc
+        for event in events:
+            if isinstance(event, h2.events.RemoteSettingsChanged):
+                self._settings_received = True
+            elif isinstance(event, _STREAM_EVENTS):
+                if isinstance(event, h2.events.ResponseReceived):
+                    self._responses += 1
+                queue = self._events.get(event.stream_id)
+                if queue is not None:
+                    queue.append(event)
+                    self._answered_streams.add(event.stream_id)
+        async with self._send_lock:
+            await self._write_quietly(timeout)
+
+    def _split_frames(self, data: bytes) -> bytes:
+        """Complete frames for h2, minus GOAWAY frames, which are handled here."""
+        buffer = self._incoming
+        buffer += data
+        out = bytearray()
+        position = 0
+        while len(buffer) - position >= 9:
+            length = int.from_bytes(buffer[position : position + 3], "big")
+            end = position + 9 + length
+            if end > len(buffer):
+                break
+            if buffer[position + 3] == _GOAWAY and length >= 8:
+                payload = buffer[position + 9 : end]
+                last = int.from_bytes(payload[:4], "big") & 0x7FFFFFFF
+                previous = self._goaway_last_stream_id
+                self._goaway_last_stream_id = last if previous is None else min(previous, last)
+                if previous is None and last > 0:
+                    self._stream_limits[self.origin] = (last + 1) // 2  # client ids are odd
+            else:
+                out += buffer[position:end]
+            position = end
+        del buffer[:position]
+        return bytes(out)
+
+    # -- stream and connection state ---------------------------------------------------
+
+    def _answered(self, stream_id: int) -> bool:
+        """Whether any event of the response on ``stream_id`` has arrived."""
+        return stream_id in self._answered_streams
+
+    def _check_usable(self) -> None:
+        if self._error is not None:
+            raise _copy(self._error)
+        if self._write_failed:
+            raise StreamRefused("The connection failed; the request was not sent")
+        if self._closed or self._goaway_last_stream_id is not None:
+            raise StreamRefused("The connection is closing; the request was not sent")
+
+    def _check_stream(self, stream_id: int) -> None:
+        if self._events.get(stream_id):
+            return
+        last = self._goaway_last_stream_id
+        if last is not None and stream_id > last:
+            raise StreamRefused(f"Stream {stream_id} was refused by a GOAWAY (last {last})")
+        if self._error is not None:
+            raise _copy(self._error)
+
+    def _fail(self, exc: BaseException) -> None:
+        if self._error is None:
+            if isinstance(exc, (ReadError, RemoteProtocolError)) or not isinstance(exc, Exception):
+                self._error = exc if isinstance(exc, Exception) else ReadError(str(exc))
+            else:
+                self._error = exc
+
+    async def _stream_done(self, stream_id: int, reset: bool) -> None:
+        """The request on ``stream_id`` is over: reset it if it is still open."""
+        if self._events.pop(stream_id, None) is None:
+            return
+        self._answered_streams.discard(stream_id)
+        with AsyncShieldCancellation():
+            if reset and self._error is None and not self._closed:
+                async with self._send_lock:
+                    try:
+                        self._h2.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
+                    except h2.exceptions.ProtocolError:
+                        return  # already closed on h2's side
+                    await self._write_quietly(None)
+            if not self._events and (
+                self._goaway_last_stream_id is not None
+                or self._error is not None
+                or self._write_failed
+            ):
+                await self.aclose()
+
+
+class HTTP2ResponseStream(AsyncByteStream):
+    """The body of one response on a shared connection; closing it early resets only
+    its own stream."""
+
+    __slots__ = ("_closed", "_connection", "_ended", "_request", "_stream_id")
+
+    def __init__(self, connection: AsyncHTTP2Connection, request: Request, stream_id: int):
+        self._connection = connection
+        self._request = request
+        self._stream_id = stream_id
+        self._closed = False
+        self._ended = False
+
+    def __aiter__(self) -> HTTP2ResponseStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._closed or self._ended:
+            raise StopAsyncIteration
+        try:
+            chunk = await self._connection.receive_body_chunk(self._request, self._stream_id)
+        except BaseException:
+            await self.aclose()
+            raise
+        if chunk is None:
+            self._ended = True
+            raise StopAsyncIteration
+        return chunk
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._connection._stream_done(self._stream_id, reset=not self._ended)
+
+
+def _reset_error(stream_id: int, error_code: Any) -> RemoteProtocolError:
+    if error_code == h2.errors.ErrorCodes.REFUSED_STREAM:
+        return StreamRefused(f"Stream {stream_id} was refused by the server")
+    name = getattr(error_code, "name", str(error_code))
+    return RemoteProtocolError(f"Stream {stream_id} was reset by the server: {name}")
+
+
+def _copy(error: Exception) -> Exception:
+    """A fresh exception of the same kind for each stream failed by one cause."""
+    copy = type(error)(*error.args)
+    copy.__cause__ = error
+    return copy

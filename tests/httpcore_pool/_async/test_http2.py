@@ -1,0 +1,177 @@
+"""HTTP/2 in the async pool (and, generated, the sync pool): one connection, many
+requests, and the server's rules and failures handled per stream."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from h2.errors import ErrorCodes
+
+from httpcore_interfaces import AsyncByteStream, RemoteProtocolError
+from httpcore_pool import AsyncConnectionPool
+from httpcore_streams import AsyncIteratorByteStream, PlainByteStream
+from tests.servers.base import Server
+from tests.servers.h2server import H2Behaviour, H2ServerFactory
+
+
+@pytest.fixture
+def h2_context(client_ssl_context: ssl.SSLContext) -> ssl.SSLContext:
+    client_ssl_context.set_alpn_protocols(["h2", "http/1.1"])
+    return client_ssl_context
+
+
+async def read_all(stream: AsyncByteStream) -> bytes:
+    try:
+        return b"".join([chunk async for chunk in stream])
+    finally:
+        await stream.aclose()
+
+
+async def fetch(pool: AsyncConnectionPool, url: Any, **kwargs: Any) -> tuple[int, bytes, str]:
+    status, _, stream, ext = await pool.arequest(kwargs.pop("method", b"GET"), url, **kwargs)
+    return status, await read_all(stream), ext["http_version"]
+
+
+@pytest.mark.anyio
+async def test_http2_by_alpn_with_hypercorn(
+    hypercorn_https: Server, h2_context: ssl.SSLContext
+) -> None:
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        status, headers, stream, ext = await pool.arequest(b"GET", hypercorn_https.url("/"))
+        assert await read_all(stream) == b"Hello, world!"
+        assert (status, ext) == (200, {"http_version": "HTTP/2"})
+        assert all(name == name.lower() for name, _ in headers)
+        body = PlainByteStream(b"hello")
+        assert await fetch(pool, hypercorn_https.url("/echo"), method=b"POST", stream=body) == (
+            200,
+            b"hello",
+            "HTTP/2",
+        )
+        info = await pool.get_connection_info()
+        assert info == {hypercorn_https.origin: ["HTTP/2, IDLE, 0 streams"]}
+
+
+@pytest.mark.anyio
+async def test_without_h2_in_alpn_it_is_http11(
+    hypercorn_https: Server, client_ssl_context: ssl.SSLContext
+) -> None:
+    async with AsyncConnectionPool(http2=True, ssl_context=client_ssl_context) as pool:
+        assert (await fetch(pool, hypercorn_https.url("/")))[2] == "HTTP/1.1"
+
+
+@pytest.mark.anyio
+async def test_authority_and_lowercase_names(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    headers = [(b"Host", b"example.org"), (b"X-Mixed", b"1"), (b"Connection", b"keep-alive")]
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        assert (await fetch(pool, server.url("/"), headers=headers))[0] == 200
+    request = server.requests[0]
+    assert request.authority == b"example.org"
+    assert (b"x-mixed", b"1") in request.headers
+    assert all(name != b"connection" for name, _ in request.headers)
+
+
+@pytest.mark.anyio
+async def test_reset_stream_fails_only_its_own_request(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server(H2Behaviour(reset_paths={"/reset"}, reset_code=ErrorCodes.INTERNAL_ERROR))
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with pytest.raises(RemoteProtocolError, match="reset by the server"):
+            await fetch(pool, server.url("/reset"))
+        assert (await fetch(pool, server.url("/")))[:2] == (200, b"Hello, world!")
+    assert server.stats.connections == 1
+
+
+@pytest.mark.anyio
+async def test_refused_streams_are_retried_then_reported(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server(H2Behaviour(reset_paths={"/refuse"}))  # REFUSED_STREAM
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with pytest.raises(RemoteProtocolError, match="refused"):
+            await fetch(pool, server.url("/refuse"))
+    assert server.stats.streams_received == 11  # the request and its ten retries
+
+
+@pytest.mark.anyio
+async def test_goaway_streams_above_the_last_id_are_retried(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server(H2Behaviour(goaway_after=2))
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        for _ in range(5):
+            assert (await fetch(pool, server.url("/")))[:2] == (200, b"Hello, world!")
+    assert server.stats.connections >= 2
+
+
+@pytest.mark.anyio
+async def test_upload_through_small_windows(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server(H2Behaviour(initial_window_size=16384, connection_window_stays_small=True))
+    size = 100 * 1024 * 1024
+
+    async def produce() -> AsyncIterator[bytes]:
+        chunk = b"x" * 65536
+        for _ in range(size // 65536):
+            yield chunk
+
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        status, _, stream, _ = await pool.arequest(
+            b"POST",
+            server.url("/echo"),
+            headers=[(b"content-length", str(size).encode())],
+            stream=AsyncIteratorByteStream(produce()),
+        )
+        await stream.aclose()
+    assert status == 200
+    assert server.stats.request_body_bytes == size
+
+
+@pytest.mark.anyio
+async def test_an_unread_response_does_not_stall_the_others(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        _, _, unread, _ = await pool.arequest(b"GET", server.url("/bytes?size=4000000"))
+        for _ in range(3):
+            assert (await fetch(pool, server.url("/bytes?size=100000")))[0] == 200
+        assert len(await read_all(unread)) == 4000000
+    assert server.stats.connections == 1
+
+
+@pytest.mark.anyio
+async def test_early_close_resets_the_stream_and_keeps_the_connection(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        _, _, stream, _ = await pool.arequest(b"GET", server.url("/bytes?size=2000000"))
+        async for _chunk in stream:
+            break
+        await stream.aclose()
+        assert (await fetch(pool, server.url("/")))[0] == 200
+        info = await pool.get_connection_info()
+    assert server.stats.connections == 1
+    assert list(info.values()) == [["HTTP/2, IDLE, 0 streams"]]
+    server.wait_for(lambda server: server.stats.resets_received == 1)
+
+
+@pytest.mark.anyio
+async def test_garbage_frames_fail_the_connection_and_the_pool_moves_on(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    broken = h2_server(H2Behaviour(garbage_after_headers=True, tolerate_protocol_errors=True))
+    healthy = h2_server()
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with pytest.raises(RemoteProtocolError):
+            await fetch(pool, broken.url("/"), ext={"timeout": {"read": 5}})
+        assert await pool.get_connection_info() == {}
+        assert (await fetch(pool, healthy.url("/")))[0] == 200

@@ -1,0 +1,124 @@
+"""HTTP/2 multiplexing under concurrency: tasks on asyncio and trio, threads in sync."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+
+import anyio
+import pytest
+
+from httpcore_pool import AsyncConnectionPool, SyncConnectionPool
+from tests.servers.h2server import H2Behaviour, H2ServerFactory
+from tests.servers.nginx import Nginx
+
+
+@pytest.fixture
+def h2_context(client_ssl_context: ssl.SSLContext) -> ssl.SSLContext:
+    client_ssl_context.set_alpn_protocols(["h2", "http/1.1"])
+    return client_ssl_context
+
+
+async def get(pool: AsyncConnectionPool, url: tuple[bytes, bytes, int, bytes]) -> bytes:
+    status, _, stream, ext = await pool.arequest(b"GET", url, ext={"timeout": {"pool": 30}})
+    try:
+        body = b"".join([chunk async for chunk in stream])
+    finally:
+        await stream.aclose()
+    assert (status, ext["http_version"]) == (200, "HTTP/2")
+    return body
+
+
+@pytest.mark.anyio
+async def test_concurrent_requests_share_one_connection_from_the_start(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as tg:
+                for _ in range(50):
+                    tg.start_soon(get, pool, server.url("/"))
+    assert server.stats.connections == 1
+    assert server.stats.streams_received == 50
+
+
+@pytest.mark.anyio
+async def test_max_concurrent_streams_is_respected(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server(H2Behaviour(max_concurrent_streams=2))
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as tg:
+                for _ in range(10):
+                    tg.start_soon(get, pool, server.url("/slow?delay=0.05"))
+    assert server.stats.streams_received == 10
+    assert server.stats.max_concurrent_streams_seen <= 2
+    assert server.stats.connections == 1
+
+
+@pytest.mark.anyio
+async def test_cancelling_one_request_leaves_the_others(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        assert await get(pool, server.url("/")) == b"Hello, world!"
+        with anyio.move_on_after(0.1) as scope:
+            await get(pool, server.url("/slow?delay=2"))
+        assert scope.cancelled_caught
+        assert await get(pool, server.url("/")) == b"Hello, world!"
+        assert list((await pool.get_connection_info()).values()) == [["HTTP/2, IDLE, 0 streams"]]
+    assert server.stats.connections == 1
+
+
+@pytest.mark.anyio
+async def test_nginx_goaway_after_50_requests_is_survived(
+    nginx: Nginx, h2_context: ssl.SSLContext
+) -> None:
+    # nginx has keepalive_requests 50: it sends GOAWAY on every 50th stream.
+    done = 0
+
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+
+        async def worker() -> None:
+            nonlocal done
+            for _ in range(10):
+                assert len(await get(pool, nginx.https.url("/"))) == 2000
+                done += 1
+
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as tg:
+                for _ in range(100):
+                    tg.start_soon(worker)
+    assert done == 1000
+
+
+def test_threads_share_one_connection(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    errors: list[BaseException] = []
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+
+        def work() -> None:
+            try:
+                for _ in range(5):
+                    _, _, stream, ext = pool.request(
+                        b"GET", server.url("/bytes?size=100000"), ext={"timeout": {"pool": 30}}
+                    )
+                    assert len(b"".join(stream)) == 100000
+                    stream.close()
+                    assert ext["http_version"] == "HTTP/2"
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    assert server.stats.connections == 1
