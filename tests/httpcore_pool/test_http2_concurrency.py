@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 import threading
 
 import anyio
 import pytest
 
+from httpcore_interfaces import ConnectError
 from httpcore_pool import AsyncConnectionPool, SyncConnectionPool
 from tests.servers.h2server import H2Behaviour, H2ServerFactory
 from tests.servers.nginx import Nginx
@@ -122,3 +124,26 @@ def test_threads_share_one_connection(
         assert not any(thread.is_alive() for thread in threads)
     assert errors == []
     assert server.stats.connections == 1
+
+
+@pytest.mark.anyio
+async def test_requests_held_back_for_a_failed_connect_fail_too(h2_context: ssl.SSLContext) -> None:
+    with socket.socket() as placeholder:
+        placeholder.bind(("127.0.0.1", 0))
+        port = placeholder.getsockname()[1]
+    url = (b"https", b"127.0.0.1", port, b"/")
+    failures: list[BaseException] = []
+
+    async def attempt(pool: AsyncConnectionPool) -> None:
+        try:
+            await pool.arequest(b"GET", url)
+        except ConnectError as exc:
+            failures.append(exc)
+
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                for _ in range(5):
+                    tg.start_soon(attempt, pool)
+        assert await pool.get_connection_info() == {}
+    assert len(failures) == 5

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from h2.errors import ErrorCodes
 
-from httpcore_interfaces import AsyncByteStream, RemoteProtocolError
+from httpcore_interfaces import AsyncByteStream, ReadTimeout, RemoteProtocolError
 from httpcore_pool import AsyncConnectionPool
 from httpcore_streams import AsyncIteratorByteStream, PlainByteStream
 from tests.servers.base import Server
@@ -135,6 +135,18 @@ async def test_upload_through_small_windows(
 
 
 @pytest.mark.anyio
+async def test_read_timeout_fails_only_its_stream(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with pytest.raises(ReadTimeout):
+            await fetch(pool, server.url("/slow?delay=1"), ext={"timeout": {"read": 0.2}})
+        assert (await fetch(pool, server.url("/")))[:2] == (200, b"Hello, world!")
+    assert server.stats.connections == 1
+
+
+@pytest.mark.anyio
 async def test_an_unread_response_does_not_stall_the_others(
     h2_server: H2ServerFactory, h2_context: ssl.SSLContext
 ) -> None:
@@ -175,3 +187,34 @@ async def test_garbage_frames_fail_the_connection_and_the_pool_moves_on(
             await fetch(pool, broken.url("/"), ext={"timeout": {"read": 5}})
         assert await pool.get_connection_info() == {}
         assert (await fetch(pool, healthy.url("/")))[0] == 200
+
+
+@pytest.mark.anyio
+async def test_connection_info_counts_open_streams(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        _, _, first, _ = await pool.arequest(b"GET", server.url("/bytes?size=100000"))
+        _, _, second, _ = await pool.arequest(b"GET", server.url("/bytes?size=100000"))
+        info = await pool.get_connection_info()
+        assert list(info.values()) == [["HTTP/2, ACTIVE, 2 streams"]]
+        await read_all(first)
+        await read_all(second)
+
+
+@pytest.mark.anyio
+async def test_body_chunks_must_be_bytes(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+
+    async def produce() -> AsyncIterator[Any]:
+        yield "text"
+
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with pytest.raises(TypeError, match="request body chunks must be bytes, not str"):
+            await pool.arequest(
+                b"POST", server.url("/echo"), stream=AsyncIteratorByteStream(produce())
+            )
+        assert (await fetch(pool, server.url("/")))[0] == 200

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from h2.errors import ErrorCodes
 
-from httpcore_interfaces import SyncByteStream, RemoteProtocolError
+from httpcore_interfaces import SyncByteStream, ReadTimeout, RemoteProtocolError
 from httpcore_pool import SyncConnectionPool
 from httpcore_streams import IteratorByteStream, PlainByteStream
 from tests.servers.base import Server
@@ -128,6 +128,17 @@ def test_upload_through_small_windows(
     assert server.stats.request_body_bytes == size
 
 
+def test_read_timeout_fails_only_its_stream(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with pytest.raises(ReadTimeout):
+            fetch(pool, server.url("/slow?delay=1"), ext={"timeout": {"read": 0.2}})
+        assert (fetch(pool, server.url("/")))[:2] == (200, b"Hello, world!")
+    assert server.stats.connections == 1
+
+
 def test_an_unread_response_does_not_stall_the_others(
     h2_server: H2ServerFactory, h2_context: ssl.SSLContext
 ) -> None:
@@ -166,3 +177,32 @@ def test_garbage_frames_fail_the_connection_and_the_pool_moves_on(
             fetch(pool, broken.url("/"), ext={"timeout": {"read": 5}})
         assert pool.get_connection_info() == {}
         assert (fetch(pool, healthy.url("/")))[0] == 200
+
+
+def test_connection_info_counts_open_streams(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        _, _, first, _ = pool.request(b"GET", server.url("/bytes?size=100000"))
+        _, _, second, _ = pool.request(b"GET", server.url("/bytes?size=100000"))
+        info = pool.get_connection_info()
+        assert list(info.values()) == [["HTTP/2, ACTIVE, 2 streams"]]
+        read_all(first)
+        read_all(second)
+
+
+def test_body_chunks_must_be_bytes(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+
+    def produce() -> Iterator[Any]:
+        yield "text"
+
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with pytest.raises(TypeError, match="request body chunks must be bytes, not str"):
+            pool.request(
+                b"POST", server.url("/echo"), stream=IteratorByteStream(produce())
+            )
+        assert (fetch(pool, server.url("/")))[0] == 200

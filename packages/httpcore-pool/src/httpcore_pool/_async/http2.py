@@ -33,7 +33,7 @@ from httpcore_interfaces import (
     Headers,
     LocalProtocolError,
     Origin,
-    ReadError,
+    ReadTimeout,
     RemoteProtocolError,
     WriteError,
     WriteTimeout,
@@ -105,18 +105,10 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         self._answered_streams: set[int] = set()
         self._incoming = bytearray()  # frames not yet complete
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.info()}>"
-
     # -- the connection interface ------------------------------------------------------
 
     def info(self) -> str:
-        if self._closed:
-            state = "CLOSED"
-        elif self._events:
-            state = "ACTIVE"
-        else:
-            state = "IDLE"
+        state = "ACTIVE" if self._events else "IDLE"
         return f"HTTP/2, {state}, {len(self._events)} streams"
 
     def capacity(self) -> int:
@@ -341,6 +333,8 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         """Read once, feed h2, file the events; call with ``_read_lock`` held."""
         try:
             data = await self.stream.read(READ_SIZE, timeout)
+        except ReadTimeout:
+            raise  # nothing arrived in time for this request: the connection is fine
         except Exception as exc:
             self._fail(exc)
             raise
@@ -417,12 +411,10 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         if self._error is not None:
             raise _copy(self._error)
 
-    def _fail(self, exc: BaseException) -> None:
+    def _fail(self, exc: Exception) -> None:
+        """The connection is broken: every stream on it fails with ``exc``'s kind."""
         if self._error is None:
-            if isinstance(exc, (ReadError, RemoteProtocolError)) or not isinstance(exc, Exception):
-                self._error = exc if isinstance(exc, Exception) else ReadError(str(exc))
-            else:
-                self._error = exc
+            self._error = exc
 
     async def _stream_done(self, stream_id: int, reset: bool) -> None:
         """The request on ``stream_id`` is over: reset it if it is still open."""
