@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 from h2.errors import ErrorCodes
 
-from httpcore_interfaces import AsyncByteStream, ReadTimeout, RemoteProtocolError
+from httpcore_interfaces import (
+    AsyncByteStream,
+    ConnectError,
+    ReadError,
+    ReadTimeout,
+    RemoteProtocolError,
+)
 from httpcore_pool import AsyncConnectionPool
 from httpcore_streams import AsyncIteratorByteStream, PlainByteStream
 from tests.servers.base import Server
@@ -218,3 +224,19 @@ async def test_body_chunks_must_be_bytes(
                 b"POST", server.url("/echo"), stream=AsyncIteratorByteStream(produce())
             )
         assert (await fetch(pool, server.url("/")))[0] == 200
+
+
+@pytest.mark.anyio
+async def test_server_gone_mid_request(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        assert (await fetch(pool, server.url("/")))[0] == 200
+        _, _, stream, _ = await pool.arequest(b"GET", server.url("/bytes?size=3000000"))
+        server.stop()
+        with pytest.raises((RemoteProtocolError, ReadError)):
+            await read_all(stream)
+        with pytest.raises(ConnectError):
+            await fetch(pool, server.url("/"))
+        assert await pool.get_connection_info() == {}

@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 from h2.errors import ErrorCodes
 
-from httpcore_interfaces import SyncByteStream, ReadTimeout, RemoteProtocolError
+from httpcore_interfaces import (
+    SyncByteStream,
+    ConnectError,
+    ReadError,
+    ReadTimeout,
+    RemoteProtocolError,
+)
 from httpcore_pool import SyncConnectionPool
 from httpcore_streams import IteratorByteStream, PlainByteStream
 from tests.servers.base import Server
@@ -206,3 +212,18 @@ def test_body_chunks_must_be_bytes(
                 b"POST", server.url("/echo"), stream=IteratorByteStream(produce())
             )
         assert (fetch(pool, server.url("/")))[0] == 200
+
+
+def test_server_gone_mid_request(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        assert (fetch(pool, server.url("/")))[0] == 200
+        _, _, stream, _ = pool.request(b"GET", server.url("/bytes?size=3000000"))
+        server.stop()
+        with pytest.raises((RemoteProtocolError, ReadError)):
+            read_all(stream)
+        with pytest.raises(ConnectError):
+            fetch(pool, server.url("/"))
+        assert pool.get_connection_info() == {}

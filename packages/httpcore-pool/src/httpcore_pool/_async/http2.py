@@ -130,9 +130,6 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
     def keeps_alive(self) -> bool:
         return self.capacity() > 0
 
-    def is_reusable(self) -> bool:
-        return self.keeps_alive()
-
     async def handle_request(
         self, request: Request
     ) -> tuple[int, Headers, AsyncByteStream, dict[str, Any]]:

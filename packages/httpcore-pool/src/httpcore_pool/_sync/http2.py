@@ -131,9 +131,6 @@ class SyncHTTP2Connection(SyncConnectionInterface):
     def keeps_alive(self) -> bool:
         return self.capacity() > 0
 
-    def is_reusable(self) -> bool:
-        return self.keeps_alive()
-
     def handle_request(
         self, request: Request
     ) -> tuple[int, Headers, SyncByteStream, dict[str, Any]]:

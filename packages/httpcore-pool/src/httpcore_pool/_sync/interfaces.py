@@ -43,9 +43,10 @@ class SyncConnectionInterface(ABC):
         """Requests it may carry at once now (multiplexed connections override this)."""
         return 1
 
-    @abstractmethod
     def is_reusable(self) -> bool:
-        """Idle, and the server has neither closed it nor sent anything since."""
+        """Idle, and the server has neither closed it nor sent anything since (checked
+        before an idle HTTP/1.1 connection is handed out again)."""
+        return self.keeps_alive()
 
     @abstractmethod
     def info(self) -> str:
