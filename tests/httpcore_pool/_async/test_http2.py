@@ -240,3 +240,24 @@ async def test_server_gone_mid_request(
         with pytest.raises(ConnectError):
             await fetch(pool, server.url("/"))
         assert await pool.get_connection_info() == {}
+
+
+@pytest.mark.anyio
+async def test_responses_closed_unfinished_give_their_window_back(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # 24 bodies of 1 MB read but closed before their end: without crediting the bytes
+    # back, the 16 MiB connection window would run dry and the next response stall.
+    server = h2_server()
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        for _ in range(24):
+            _, _, stream, _ = await pool.arequest(b"GET", server.url("/bytes?size=1000000"))
+            received = 0
+            async for chunk in stream:
+                received += len(chunk)
+                if received >= 1000000:
+                    break
+            await stream.aclose()
+        ext = {"timeout": {"read": 5}}
+        assert (await fetch(pool, server.url("/bytes?size=2000000"), ext=ext))[0] == 200
+    assert server.stats.connections == 1

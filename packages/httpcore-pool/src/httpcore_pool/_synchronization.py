@@ -49,7 +49,8 @@ class AsyncLock:
     __slots__ = ("_lock",)
 
     def __init__(self) -> None:
-        self._lock = anyio.Lock()
+        # No trip through the event loop when nobody else holds it.
+        self._lock = anyio.Lock(fast_acquire=True)
 
     async def __aenter__(self) -> None:
         await self._lock.acquire()

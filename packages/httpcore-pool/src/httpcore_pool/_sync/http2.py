@@ -53,6 +53,8 @@ logger = get_logger(__name__)
 
 #: Our receive windows: large, so fast downloads are not throttled by WINDOW_UPDATEs.
 RECEIVE_WINDOW = 16 * 1024 * 1024
+#: Received bytes acknowledged at once (WINDOW_UPDATE), well below RECEIVE_WINDOW.
+ACK_BATCH = 1024 * 1024
 #: Requests we put on one connection at most, whatever the server allows.
 MAX_STREAMS = 1000
 #: Request headers HTTP/2 forbids (RFC 9113 §8.2.2); Host becomes :authority.
@@ -91,6 +93,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         self._streams_opened = 0
         self._responses = 0  # responses received on this connection
         self._write_failed = False
+        self._unacked: dict[int, int] = {}  # per stream: bytes read, not yet acknowledged
         #: HTTP/2 failures are never a stale keep-alive connection: retries go through
         #: StreamRefused instead.
         self.response_started = True
@@ -307,15 +310,27 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         while True:
             event = self._next_event(request, stream_id)
             if isinstance(event, h2.events.DataReceived):
-                with self._send_lock:
-                    self._h2.acknowledge_received_data(event.flow_controlled_length, stream_id)
-                    self._write_quietly(request.timeouts.write)
+                # Acknowledge in batches: a lock and a write per 16 KiB frame would cost
+                # more than the frame. The windows are large enough to allow it.
+                unacked = self._unacked.get(stream_id, 0) + event.flow_controlled_length
+                self._unacked[stream_id] = unacked
+                if unacked >= ACK_BATCH:
+                    self._acknowledge(request, stream_id)
                 if event.data:
                     return bytes(event.data)
             elif isinstance(event, h2.events.StreamEnded):
+                self._acknowledge(request, stream_id)
                 return None
             elif isinstance(event, h2.events.StreamReset):
                 raise _reset_error(stream_id, event.error_code)
+
+    def _acknowledge(self, request: Request, stream_id: int) -> None:
+        """Give the data read on ``stream_id`` back to the server's windows."""
+        unacked = self._unacked.pop(stream_id, 0)
+        if unacked:
+            with self._send_lock:
+                self._h2.acknowledge_received_data(unacked, stream_id)
+                self._write_quietly(request.timeouts.write)
 
     def _next_event(self, request: Request, stream_id: int) -> Any:
         events = self._events[stream_id]
@@ -349,9 +364,13 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             error = RemoteProtocolError(describe(exc))
             self._fail(error)
             raise error from exc
+        must_answer = False  # a SETTINGS or PING to acknowledge
         for event in events:
             if isinstance(event, h2.events.RemoteSettingsChanged):
                 self._settings_received = True
+                must_answer = True
+            elif isinstance(event, h2.events.PingReceived):
+                must_answer = True
             elif isinstance(event, _STREAM_EVENTS):
                 if isinstance(event, h2.events.ResponseReceived):
                     self._responses += 1
@@ -359,8 +378,9 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 if queue is not None:
                     queue.append(event)
                     self._answered_streams.add(event.stream_id)
-        with self._send_lock:
-            self._write_quietly(timeout)
+        if must_answer:
+            with self._send_lock:
+                self._write_quietly(timeout)
 
     def _split_frames(self, data: bytes) -> bytes:
         """Complete frames for h2, minus GOAWAY frames, which are handled here."""
@@ -415,17 +435,23 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             self._error = exc
 
     def _stream_done(self, stream_id: int, reset: bool) -> None:
-        """The request on ``stream_id`` is over: reset it if it is still open."""
+        """The request on ``stream_id`` is over: give its unacknowledged bytes back to the
+        connection window, reset it if it is still open, and close a connection that is
+        going away once its last stream is done."""
         if self._events.pop(stream_id, None) is None:
             return
         self._answered_streams.discard(stream_id)
+        unacked = self._unacked.pop(stream_id, 0)
         with SyncShieldCancellation():
-            if reset and self._error is None and not self._closed:
+            if (reset or unacked) and self._error is None and not self._closed:
                 with self._send_lock:
-                    try:
-                        self._h2.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
-                    except h2.exceptions.ProtocolError:
-                        return  # already closed on h2's side
+                    # Either may find the stream closed on h2's side already; the
+                    # connection window is credited all the same.
+                    with contextlib.suppress(h2.exceptions.ProtocolError):
+                        if unacked:
+                            self._h2.acknowledge_received_data(unacked, stream_id)
+                        if reset:
+                            self._h2.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
                     self._write_quietly(None)
             if not self._events and (
                 self._goaway_last_stream_id is not None
