@@ -42,6 +42,39 @@ def headers(cfg: harness.ChildConfig, *extra: tuple[bytes, bytes]) -> Headers:
     return [(b"Host", cfg.authority.encode("ascii")), *extra]
 
 
+def tls_url(cfg: harness.ChildConfig, path: str) -> URL:
+    """``path`` on the TLS port, where nginx speaks HTTP/2 (ALPN h2)."""
+    return (b"https", cfg.host.encode("ascii"), cfg.tls_port, path.encode("ascii"))
+
+
+def tls_headers(cfg: harness.ChildConfig, *extra: tuple[bytes, bytes]) -> Headers:
+    return [(b"Host", cfg.tls_authority.encode("ascii")), *extra]
+
+
+def http2_pool(httpcore: Any, cfg: harness.ChildConfig) -> Any:
+    """``AsyncConnectionPool(http2=True, ssl_context=...)``; a clear failure if refused."""
+    try:
+        return httpcore.AsyncConnectionPool(http2=True, ssl_context=cfg.ssl_context())
+    except (ValueError, TypeError, NotImplementedError, ImportError) as exc:
+        raise harness.Unsupported(f"http2 not supported: {type(exc).__name__}: {exc}") from exc
+
+
+async def check_http2(pool: Any, target: URL, hdrs: Headers) -> None:
+    """The warm-up GET of a 2,000-byte body: it must have been answered over HTTP/2."""
+    status, _headers, body, ext = await pool.arequest(
+        b"GET", target, headers=hdrs, stream=None, ext={}
+    )
+    size = 0
+    try:
+        async for chunk in body:
+            size += len(chunk)
+    finally:
+        await body.aclose()
+    harness.check((status, size) == (200, harness.SMALL_BODY_SIZE), "warm-up GET / failed")
+    version = ext.get("http_version")
+    harness.check(version == "HTTP/2", f"the warm-up response came over {version}, not HTTP/2")
+
+
 def request(
     pool: Any, method: bytes, target: URL, hdrs: Headers, stream: Any = None
 ) -> tuple[int, int]:

@@ -58,6 +58,8 @@ PEER_ENVS: dict[str, str] = {
     "httpcore-1.0.9": "httpcore-1.0.9",
     "aiohttp": "aiohttp",
     "urllib3": "urllib3",
+    "h2-minimal": "h2-minimal",
+    "ours-h2": "ours",  # our pool with http2=True (scenario d's HTTP/2 download)
 }
 # distributions whose versions a child reports
 REPORTED_DISTS = (
@@ -79,9 +81,11 @@ MAIN_DIST: dict[str, str] = {
     "httpcore-1.0.9": "httpcore",
     "aiohttp": "aiohttp",
     "urllib3": "urllib3",
+    "h2-minimal": "h2",
+    "ours-h2": "httpcore-pool",
 }
 REFERENCE_PEER = "ours"
-FAILED_STATUSES = ("deadlock", "timeout", "error", "missing")
+FAILED_STATUSES = ("deadlock", "timeout", "error", "missing", "unsupported")
 
 
 # --------------------------------------------------------------------------------------
@@ -105,6 +109,23 @@ class ChildConfig:
 
     def url(self, path: str) -> str:
         return f"http://{self.authority}{path}"
+
+    @property
+    def tls_authority(self) -> str:
+        return f"{self.host}:{self.tls_port}"
+
+    def tls_url(self, path: str) -> str:
+        """The same path on the TLS port (HTTP/2 by ALPN; verify with ``ca_file``)."""
+        return f"https://{self.tls_authority}{path}"
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """Verifies the generated certificate and offers ALPN h2, then http/1.1.
+
+        The caller sets ALPN: our pool never changes a caller's context.
+        """
+        context = ssl.create_default_context(cafile=self.ca_file)
+        context.set_alpn_protocols(["h2", "http/1.1"])
+        return context
 
     def int(self, name: str) -> int:
         return int(self.params[name])
@@ -136,6 +157,10 @@ class Measurement:
 
 class MissingClient(Exception):
     """The client library in this env lacks what the benchmark needs."""
+
+
+class Unsupported(Exception):
+    """The client refuses what the case asks (e.g. ``http2=True`` before HTTP/2 landed)."""
 
 
 class Stopwatch:
@@ -304,8 +329,11 @@ http {{
     sendfile on;
     tcp_nopush on;
     tcp_nodelay on;
+    # Since nginx 1.19.7 these two also bound HTTP/2 connections (http2_max_requests and
+    # http2_idle_timeout are obsolete), so the TLS port's one connection is never closed.
     keepalive_timeout 300s;
     keepalive_requests 1000000000;
+    http2_max_concurrent_streams 128;  # nginx's default, stated: scenario (c) uses 100 streams
     open_file_cache max=16 inactive=600s;
     open_file_cache_valid 600s;
     client_body_temp_path {prefix}/client_body;
@@ -748,6 +776,8 @@ def render_table(scenario: Scenario, summaries: list[dict[str, Any]]) -> str:
             label = "deadlock/timeout" if status in ("deadlock", "timeout") else status
             if s["peer"] == REFERENCE_PEER and status == "missing":
                 label = "pending (pool not available)"
+            elif status == "unsupported":
+                label = "pending (not supported yet)"
             cells = [s["group"], name, s["version"], label, *[""] * 8]
             lines.append("| " + " | ".join(cells) + " |")
             continue
@@ -888,7 +918,7 @@ def drive(scenario: Scenario, script: Path, args: argparse.Namespace) -> int:
                 result = run_child(script, case, config, timeout_s, server)
                 result["round"] = rnd + 1
                 runs[case.key].append(result)
-                if result["status"] == "missing" or result["status"] == "timeout":
+                if result["status"] in ("missing", "timeout", "unsupported"):
                     skip.add(case.key)  # a hard timeout costs the full limit each time
                 _progress(scenario, case, rnd, rounds, result)
         nginx_version = server.version
@@ -971,6 +1001,8 @@ def _child(scenario: Scenario, key: str, config_json: str) -> int:
         result = outcome
     except MissingClient as exc:
         result = Measurement.failed("missing", str(exc))
+    except Unsupported as exc:
+        result = Measurement.failed("unsupported", str(exc))
     except Exception as exc:
         traceback.print_exc()
         result = Measurement.failed("error", f"{type(exc).__name__}: {exc}")

@@ -13,7 +13,8 @@ if [ ! -d "$here/.envs" ]; then
 fi
 
 start=$(date +%s)
-for scenario in bench_a_sync_sequential bench_b_async_concurrent bench_d_download bench_e_upload; do
+for scenario in bench_a_sync_sequential bench_b_async_concurrent bench_c_http2_concurrent \
+  bench_d_download bench_e_upload; do
   "$python" "$here/$scenario.py" "$@"
   echo
 done

@@ -16,7 +16,7 @@ envs="$here/.envs"
 python="${BENCH_PYTHON:-$(command -v python3)}"
 mkdir -p "$envs"
 
-all=(ours httpcore-0.12.3 httpcore-1.0.9 aiohttp urllib3)
+all=(ours httpcore-0.12.3 httpcore-1.0.9 aiohttp urllib3 h2-minimal)
 if [ "$#" -gt 0 ]; then wanted=("$@"); else wanted=("${all[@]}"); fi
 
 make_env() {
@@ -93,14 +93,16 @@ for name in "${wanted[@]}"; do
     ours) setup_ours ;;
     httpcore-0.12.3)
       make_env "$name"
-      pip_install "$name" "httpcore==0.12.3"
+      # [http2]: h2, for scenario (c) (HTTP/2 over TLS).
+      pip_install "$name" "httpcore[http2]==0.12.3"
       ;;
     httpcore-1.0.9)
       make_env "$name"
       # sniffio: httpcore 1.0.9 imports it on every async lock operation and, when the import
       # fails, retries the import each time (slow). anyio >= 4.12 no longer depends on it, so
       # it is installed explicitly, as it was in every env when httpcore 1.0.9 came out.
-      pip_install "$name" "httpcore[asyncio]==1.0.9" anyio sniffio
+      # [http2]: h2, for scenario (c) (HTTP/2 over TLS).
+      pip_install "$name" "httpcore[asyncio,http2]==1.0.9" anyio sniffio
       ;;
     aiohttp)
       make_env "$name"
@@ -110,11 +112,16 @@ for name in "${wanted[@]}"; do
       make_env "$name"
       pip_install "$name" urllib3
       ;;
+    h2-minimal)
+      # The sans-I/O h2 library only: bench_c's minimal asyncio HTTP/2 client is written on it.
+      make_env "$name"
+      pip_install "$name" h2
+      ;;
     *)
       echo "unknown env: $name (known: ${all[*]})" >&2
       exit 2
       ;;
   esac
   VIRTUAL_ENV="$envs/$name" uv pip list --python "$envs/$name/bin/python" 2>/dev/null |
-    grep -iE '^(httpcore|h11|h2|anyio|aiohttp|urllib3|sniffio|certifi)\b' | sed 's/^/   /' || true
+    grep -iE '^(httpcore|h11|h2|hpack|anyio|aiohttp|urllib3|sniffio|certifi)\b' | sed 's/^/   /' || true
 done
