@@ -15,12 +15,6 @@ from tests.servers.h2server import H2Behaviour, H2ServerFactory
 from tests.servers.nginx import Nginx
 
 
-@pytest.fixture
-def h2_context(client_ssl_context: ssl.SSLContext) -> ssl.SSLContext:
-    client_ssl_context.set_alpn_protocols(["h2", "http/1.1"])
-    return client_ssl_context
-
-
 async def get(pool: AsyncConnectionPool, url: tuple[bytes, bytes, int, bytes]) -> bytes:
     status, _, stream, ext = await pool.arequest(b"GET", url, ext={"timeout": {"pool": 30}})
     try:

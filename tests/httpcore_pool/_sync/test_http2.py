@@ -24,12 +24,6 @@ from tests.servers.base import Server
 from tests.servers.h2server import H2Behaviour, H2ServerFactory
 
 
-@pytest.fixture
-def h2_context(client_ssl_context: ssl.SSLContext) -> ssl.SSLContext:
-    client_ssl_context.set_alpn_protocols(["h2", "http/1.1"])
-    return client_ssl_context
-
-
 def read_all(stream: SyncByteStream) -> bytes:
     try:
         return b"".join([chunk for chunk in stream])
