@@ -53,7 +53,6 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
         #: Set once any byte of the current response arrived: a failure before that, on a
         #: reused connection, means the server had closed it, and the request may be retried.
         self.response_started = False
-        self.requests_served = 0
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_SIZE)
 
     def __repr__(self) -> str:
@@ -82,7 +81,6 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
         except BaseException:
             await self.close_for(request)
             raise
-        self.requests_served += 1
         ext = {
             "http_version": "HTTP/" + response.http_version.decode("ascii"),
             "reason": response.reason.decode("ascii", errors="replace"),

@@ -75,8 +75,6 @@ class StreamRefused(RemoteProtocolError):
 
 
 class AsyncHTTP2Connection(AsyncConnectionInterface):
-    http_version = "HTTP/2"
-
     def __init__(
         self,
         origin: Origin,

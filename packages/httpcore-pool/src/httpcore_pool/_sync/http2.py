@@ -76,8 +76,6 @@ class StreamRefused(RemoteProtocolError):
 
 
 class SyncHTTP2Connection(SyncConnectionInterface):
-    http_version = "HTTP/2"
-
     def __init__(
         self,
         origin: Origin,
