@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Server", "connect", "http_get", "wait_until_serving"]
+__all__ = ["Listening", "Server", "connect", "http_get", "wait_until_serving"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,23 @@ class Server:
         """The Host header value clients send: ``host:port``."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
+
+
+class Listening:
+    """What our threaded test servers share: the address once started, and URLs on it."""
+
+    _server: Server | None = None
+
+    @property
+    def server(self) -> Server:
+        """The address, once started."""
+        if self._server is None:
+            raise RuntimeError("not started")
+        return self._server
+
+    def url(self, path: str = "/") -> tuple[bytes, bytes, int, bytes]:
+        """The httpcore URL tuple for ``path`` on this server."""
+        return self.server.url(path)
 
 
 def connect(

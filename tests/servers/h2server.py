@@ -43,7 +43,7 @@ from h2.settings import SettingCodes
 from hyperframe.frame import GoAwayFrame
 
 from .app import HELLO, pattern
-from .base import Server
+from .base import Listening, Server
 from .tls import TLSMaterial
 
 __all__ = [
@@ -521,7 +521,7 @@ class _Connection:
                     self.cond.wait(0.1)  # the socket thread notifies as it writes
 
 
-class H2Server:
+class H2Server(Listening):
     """An HTTP/2-over-TLS server on 127.0.0.1 (ephemeral port) behaving as ``behaviour``
     says; :meth:`stop` closes every connection and joins every thread."""
 
@@ -548,17 +548,6 @@ class H2Server:
         self._listener: socket.socket | None = None
         self._acceptor: threading.Thread | None = None
         self._server: Server | None = None
-
-    @property
-    def server(self) -> Server:
-        """The address, once started."""
-        if self._server is None:
-            raise RuntimeError("not started")
-        return self._server
-
-    def url(self, path: str = "/") -> tuple[bytes, bytes, int, bytes]:
-        """The httpcore URL tuple for ``path`` on this server."""
-        return self.server.url(path)
 
     def start(self) -> Server:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

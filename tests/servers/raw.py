@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Protocol
 
-from .base import Server
+from .base import Listening, Server
 
 __all__ = [
     "EARLY_HINTS",
@@ -234,7 +234,7 @@ def wait_for_client_close(
             return
 
 
-class RawServer:
+class RawServer(Listening):
     """Accepts connections on ``host`` (an ephemeral port) and hands each to ``handler``
     in a thread of its own; :meth:`stop` shuts remaining connections down and joins."""
 
@@ -255,17 +255,6 @@ class RawServer:
         self._listener: socket.socket | None = None
         self._acceptor: threading.Thread | None = None
         self._server: Server | None = None
-
-    @property
-    def server(self) -> Server:
-        """The address, once started."""
-        if self._server is None:
-            raise RuntimeError("not started")
-        return self._server
-
-    def url(self, path: str = "/") -> tuple[bytes, bytes, int, bytes]:
-        """The httpcore URL tuple for ``path`` on this server."""
-        return self.server.url(path)
 
     def start(self) -> Server:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
