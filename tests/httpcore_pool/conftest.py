@@ -6,12 +6,9 @@ ones; importing them here is what makes pytest offer them to this package.
 
 from __future__ import annotations
 
-import ssl
-
-import pytest
-
 from ..servers.fixtures import (
     client_ssl_context,
+    h2_context,
     h2_server,
     hypercorn_http,
     hypercorn_https,
@@ -36,10 +33,3 @@ __all__ = [
     "tls_ca",
     "tls_material",
 ]
-
-
-@pytest.fixture
-def h2_context(client_ssl_context: ssl.SSLContext) -> ssl.SSLContext:
-    """The test CA's client context, offering h2 and http/1.1 by ALPN."""
-    client_ssl_context.set_alpn_protocols(["h2", "http/1.1"])
-    return client_ssl_context

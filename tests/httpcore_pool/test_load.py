@@ -6,9 +6,6 @@ active connection and the process holds no extra file descriptor.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import os
 import threading
 from collections import Counter
 
@@ -17,6 +14,7 @@ import pytest
 
 import httpcore_interfaces
 from httpcore_pool import AsyncConnectionPool, SyncConnectionPool
+from tests.servers.base import client_sockets_to
 from tests.servers.raw import KeepAlive, RawServerFactory
 
 DOCUMENTED = tuple(
@@ -25,21 +23,6 @@ DOCUMENTED = tuple(
     if isinstance(getattr(httpcore_interfaces, name), type)
     and issubclass(getattr(httpcore_interfaces, name), Exception)
 )
-
-
-def client_sockets_to(port: int) -> int:
-    """Open sockets of this process connected to ``port``: the client side only (the test
-    servers run in this process too, on the other end)."""
-    gc.collect()
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        with contextlib.suppress(OSError):
-            target = os.readlink(f"/proc/self/fd/{fd}")
-            if target.startswith("socket:["):
-                inodes.add(target[len("socket:[") : -1])
-    with open("/proc/net/tcp") as table:
-        rows = [line.split() for line in table.readlines()[1:]]
-    return sum(1 for row in rows if int(row[2].split(":")[1], 16) == port and row[9] in inodes)
 
 
 @pytest.mark.anyio

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import os
 import socket
 import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Listening", "Server", "connect", "http_get", "wait_until_serving"]
+__all__ = [
+    "Listening",
+    "Server",
+    "client_sockets_to",
+    "connect",
+    "http_get",
+    "wait_until_serving",
+]
 
 
 @dataclass(frozen=True)
@@ -134,3 +144,18 @@ def wait_until_serving(
             last_error = exc
         time.sleep(0.05)
     raise TimeoutError(f"test server at {server} not serving after {timeout}s: {last_error!r}")
+
+
+def client_sockets_to(port: int) -> int:
+    """Open sockets of this process connected to ``port``: the client side only (the test
+    servers run in this process too, on the other end)."""
+    gc.collect()
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if int(row[2].split(":")[1], 16) == port and row[9] in inodes)

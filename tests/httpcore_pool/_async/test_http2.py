@@ -20,7 +20,9 @@ from httpcore_interfaces import (
 from httpcore_pool import AsyncConnectionPool
 from httpcore_streams import AsyncIteratorByteStream, PlainByteStream
 from tests.servers.base import Server
+from tests.servers.fixtures import HypercornFactory
 from tests.servers.h2server import H2Behaviour, H2ServerFactory
+from tests.servers.tls import TLSMaterial
 
 
 async def read_all(stream: AsyncByteStream) -> bytes:
@@ -55,11 +57,27 @@ async def test_http2_by_alpn_with_hypercorn(
 
 
 @pytest.mark.anyio
-async def test_without_h2_in_alpn_it_is_http11(
-    hypercorn_https: Server, client_ssl_context: ssl.SSLContext
+async def test_http2_offers_h2_on_the_callers_context(
+    hypercorn_https: Server, tls_material: TLSMaterial
 ) -> None:
-    async with AsyncConnectionPool(http2=True, ssl_context=client_ssl_context) as pool:
+    # httpx 0.16 and 0.17 pass a context offering http/1.1 only and rely on this.
+    context = tls_material.client_context(alpn=["http/1.1"])
+    async with AsyncConnectionPool(http2=True, ssl_context=context) as pool:
+        assert (await fetch(pool, hypercorn_https.url("/")))[2] == "HTTP/2"
+    # Without http2=True, the caller's context is left exactly as it is.
+    context = tls_material.client_context(alpn=["http/1.1"])
+    async with AsyncConnectionPool(ssl_context=context) as pool:
         assert (await fetch(pool, hypercorn_https.url("/")))[2] == "HTTP/1.1"
+
+
+@pytest.mark.anyio
+async def test_server_without_h2_gets_http11(
+    hypercorn_server: HypercornFactory, client_ssl_context: ssl.SSLContext
+) -> None:
+    server = hypercorn_server(tls=True, alpn=["http/1.1"])
+    async with AsyncConnectionPool(http2=True, ssl_context=client_ssl_context) as pool:
+        assert (await fetch(pool, server.url("/")))[2] == "HTTP/1.1"
+        assert await pool.get_connection_info() == {server.origin: ["HTTP/1.1, IDLE"]}
 
 
 @pytest.mark.anyio

@@ -21,7 +21,9 @@ from httpcore_interfaces import (
 from httpcore_pool import SyncConnectionPool
 from httpcore_streams import IteratorByteStream, PlainByteStream
 from tests.servers.base import Server
+from tests.servers.fixtures import HypercornFactory
 from tests.servers.h2server import H2Behaviour, H2ServerFactory
+from tests.servers.tls import TLSMaterial
 
 
 def read_all(stream: SyncByteStream) -> bytes:
@@ -54,11 +56,26 @@ def test_http2_by_alpn_with_hypercorn(
         assert info == {hypercorn_https.origin: ["HTTP/2, IDLE, 0 streams"]}
 
 
-def test_without_h2_in_alpn_it_is_http11(
-    hypercorn_https: Server, client_ssl_context: ssl.SSLContext
+def test_http2_offers_h2_on_the_callers_context(
+    hypercorn_https: Server, tls_material: TLSMaterial
 ) -> None:
-    with SyncConnectionPool(http2=True, ssl_context=client_ssl_context) as pool:
+    # httpx 0.16 and 0.17 pass a context offering http/1.1 only and rely on this.
+    context = tls_material.client_context(alpn=["http/1.1"])
+    with SyncConnectionPool(http2=True, ssl_context=context) as pool:
+        assert (fetch(pool, hypercorn_https.url("/")))[2] == "HTTP/2"
+    # Without http2=True, the caller's context is left exactly as it is.
+    context = tls_material.client_context(alpn=["http/1.1"])
+    with SyncConnectionPool(ssl_context=context) as pool:
         assert (fetch(pool, hypercorn_https.url("/")))[2] == "HTTP/1.1"
+
+
+def test_server_without_h2_gets_http11(
+    hypercorn_server: HypercornFactory, client_ssl_context: ssl.SSLContext
+) -> None:
+    server = hypercorn_server(tls=True, alpn=["http/1.1"])
+    with SyncConnectionPool(http2=True, ssl_context=client_ssl_context) as pool:
+        assert (fetch(pool, server.url("/")))[2] == "HTTP/1.1"
+        assert pool.get_connection_info() == {server.origin: ["HTTP/1.1, IDLE"]}
 
 
 def test_authority_and_lowercase_names(

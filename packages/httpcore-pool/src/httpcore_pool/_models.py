@@ -17,7 +17,7 @@ from httpcore_interfaces import URL, Headers, LocalProtocolError, Origin, Unsupp
 
 from ._trace import TraceCallback
 
-__all__ = ["DEFAULT_PORTS", "Request", "Timeouts", "origin_to_str"]
+__all__ = ["DEFAULT_PORTS", "Request", "Timeouts", "check_headers", "origin_to_str"]
 
 DEFAULT_PORTS = {b"http": 80, b"https": 443}
 IDEMPOTENT_METHODS = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
@@ -83,7 +83,7 @@ class Request:
     ) -> None:
         self.method: bytes = _check_method(method)
         self.url: URL = _check_url(url)
-        self.headers: Headers = _check_headers(headers)
+        self.headers: Headers = check_headers(headers)
         if ext is None:
             ext = {}
         elif not isinstance(ext, Mapping):
@@ -164,24 +164,25 @@ def _check_url(url: Any) -> URL:
     return (scheme, host, port, target)
 
 
-def _check_headers(headers: Any) -> Headers:
+def check_headers(headers: Any, name: str = "headers") -> Headers:
+    """``headers`` as a list of ``(bytes, bytes)``; errors name the argument ``name``."""
     if headers is None:
         return []
     if not isinstance(headers, (list, tuple)):
         raise TypeError(
-            f"headers must be a list of (bytes, bytes) pairs, not {type(headers).__name__}"
+            f"{name} must be a list of (bytes, bytes) pairs, not {type(headers).__name__}"
         )
     for item in headers:
         if not isinstance(item, tuple) or len(item) != 2:
-            raise TypeError(f"headers must be a list of (bytes, bytes) pairs, got item {item!r}")
-        name, value = item
-        if not isinstance(name, bytes) or not isinstance(value, bytes):
+            raise TypeError(f"{name} must be a list of (bytes, bytes) pairs, got item {item!r}")
+        key, value = item
+        if not isinstance(key, bytes) or not isinstance(value, bytes):
             raise TypeError(
-                f"header names and values must be bytes, got ({type(name).__name__}, "
+                f"{name}: names and values must be bytes, got ({type(key).__name__}, "
                 f"{type(value).__name__}) for {item!r}"
             )
-        if not _TOKEN.match(name):
-            raise LocalProtocolError(f"Invalid header name {name!r}")
+        if not _TOKEN.match(key):
+            raise LocalProtocolError(f"Invalid header name {key!r} in {name}")
         if _UNSAFE.search(value):
-            raise LocalProtocolError(f"Invalid header value for {name!r}: CR, LF or NUL")
+            raise LocalProtocolError(f"Invalid header value for {key!r} in {name}: CR, LF or NUL")
     return list(headers)

@@ -26,6 +26,7 @@ from httpcore_interfaces import (
     WriteTimeout,
 )
 
+from .._async.tls_in_tls import AsyncTLSInTLSStream
 from ._sockets import describe_os_error, set_nodelay
 from .base import AsyncNetworkStream
 
@@ -171,6 +172,8 @@ class AsyncIOStream(AsyncNetworkStream):
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str, timeout: float | None
     ) -> AsyncNetworkStream:
+        if self._transport.get_extra_info("ssl_object") is not None:  # through an https proxy
+            return await AsyncTLSInTLSStream.handshake(self, ssl_context, server_hostname, timeout)
         try:
             with anyio.fail_after(timeout):
                 transport = await self._loop.start_tls(

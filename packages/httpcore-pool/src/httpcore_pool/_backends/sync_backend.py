@@ -17,6 +17,7 @@ from httpcore_interfaces import (
     WriteTimeout,
 )
 
+from .._sync.tls_in_tls import SyncTLSInTLSStream
 from ._sockets import describe_os_error, set_nodelay, socket_is_readable
 from .base import SyncNetworkBackend, SyncNetworkStream
 
@@ -61,6 +62,8 @@ class SyncSocketStream(SyncNetworkStream):
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str, timeout: float | None
     ) -> SyncNetworkStream:
+        if isinstance(self._sock, ssl.SSLSocket):  # a tunnel through an https proxy
+            return SyncTLSInTLSStream.handshake(self, ssl_context, server_hostname, timeout)
         try:
             self._set_timeout(timeout)
             tls = ssl_context.wrap_socket(self._sock, server_hostname=server_hostname)

@@ -120,7 +120,87 @@ class SyncConnectionPool(SyncHTTPTransport):
         stream: SyncByteStream | None = None,
         ext: dict[str, Any] | None = None,
     ) -> tuple[int, Headers, SyncByteStream, dict[str, Any]]:
-        request = Request(method, url, headers, stream, ext)
+        return self._send(self._prepare(Request(method, url, headers, stream, ext)))
+
+    def close(self) -> None:
+        with self._lock:
+            connections, waiters = self._state.close_all()
+        self._wake(waiters)
+        self._close(connections)
+
+    def get_connection_info(self) -> dict[str, list[str]]:
+        """Each origin's connections, as ``"HTTP/1.1, IDLE"``-style summaries."""
+        with self._lock:
+            expired = self._state.expire(time.monotonic())
+            connections = self._state.connections()
+        self._close(expired)
+        info: dict[str, list[str]] = {}
+        for connection, origin in connections.items():
+            info.setdefault(origin_to_str(origin), []).append(connection.info())
+        return {origin: sorted(summaries) for origin, summaries in info.items()}
+
+    # -- hooks for components built on the pool (httpcore-proxy) ---------------------------
+    # Stable across the pool's 1.x releases (see ``httpcore_pool.extension``): a subclass
+    # may override ``_prepare``, ``_open_stream`` and ``_may_multiplex``, and use
+    # ``_connect_to``, ``_start_tls`` and ``_ssl_context``.
+
+    def _prepare(self, request: Request) -> Request:
+        """The request as it goes on the wire; connections are still chosen by
+        ``request.origin``. A forwarding proxy rewrites the target and headers here."""
+        return request
+
+    def _open_stream(self, request: Request) -> SyncNetworkStream:
+        """A new stream to ``request.origin``, TLS already set up for https."""
+        return self._connect_to(request.origin, self._ssl_context, request)
+
+    def _may_multiplex(self, request: Request) -> bool:
+        """Whether a new connection for ``request`` might speak HTTP/2 (offered by ALPN)."""
+        return self._http2 and request.origin[0] == b"https"
+
+    def _connect_to(
+        self, origin: Origin, ssl_context: ssl.SSLContext, request: Request
+    ) -> SyncNetworkStream:
+        """TCP (or the pool's Unix socket) to ``origin``, then TLS if it is https."""
+        scheme, host, port = origin
+        timeout = request.timeouts.connect
+        server_hostname = host.decode("ascii")
+        if self._uds is not None:
+            with Trace(
+                "connection.connect_unix_socket", logger, request.trace, {"path": self._uds}
+            ):
+                stream = self._backend.connect_unix_socket(self._uds, timeout)
+        else:
+            info = {"host": server_hostname, "port": port, "local_address": self._local_address}
+            with Trace("connection.connect_tcp", logger, request.trace, info) as trace:
+                stream = self._backend.connect_tcp(
+                    server_hostname, port, timeout, self._local_address
+                )
+                trace.info["client_addr"] = stream.get_extra_info("client_addr")
+                trace.info["server_addr"] = stream.get_extra_info("server_addr")
+        if scheme == b"https":
+            stream = self._start_tls(stream, server_hostname, ssl_context, request)
+        logger.debug("connected to %s", origin_to_str(origin))
+        return stream
+
+    def _start_tls(
+        self,
+        stream: SyncNetworkStream,
+        server_hostname: str,
+        ssl_context: ssl.SSLContext,
+        request: Request,
+    ) -> SyncNetworkStream:
+        """TLS over ``stream`` (which may itself be TLS: a tunnel through an https proxy)."""
+        with Trace("connection.start_tls", logger, request.trace) as trace:
+            stream = stream.start_tls(ssl_context, server_hostname, request.timeouts.connect)
+            ssl_object = stream.get_extra_info("ssl_object")
+            trace.info["tls_version"] = ssl_object.version()
+            trace.info["alpn_protocol"] = ssl_object.selected_alpn_protocol()
+        return stream
+
+    # -- sending -------------------------------------------------------------------------
+
+    def _send(self, request: Request) -> tuple[int, Headers, SyncByteStream, dict[str, Any]]:
+        stream = request.stream
         may_retry = request.is_idempotent and (
             stream is None or isinstance(stream, PlainByteStream)
         )
@@ -152,23 +232,6 @@ class SyncConnectionPool(SyncHTTPTransport):
                     continue
                 raise
             return status, response_headers, PoolByteStream(body, self, connection), response_ext
-
-    def close(self) -> None:
-        with self._lock:
-            connections, waiters = self._state.close_all()
-        self._wake(waiters)
-        self._close(connections)
-
-    def get_connection_info(self) -> dict[str, list[str]]:
-        """Each origin's connections, as ``"HTTP/1.1, IDLE"``-style summaries."""
-        with self._lock:
-            expired = self._state.expire(time.monotonic())
-            connections = self._state.connections()
-        self._close(expired)
-        info: dict[str, list[str]] = {}
-        for connection, origin in connections.items():
-            info.setdefault(origin_to_str(origin), []).append(connection.info())
-        return {origin: sorted(summaries) for origin, summaries in info.items()}
 
     # -- acquiring and releasing ---------------------------------------------------------
 
@@ -251,10 +314,6 @@ class SyncConnectionPool(SyncHTTPTransport):
         connection.close()
         raise LocalProtocolError("The connection pool was closed while connecting.")
 
-    def _may_multiplex(self, request: Request) -> bool:
-        """Whether a new connection for ``request`` might speak HTTP/2 (offered by ALPN)."""
-        return self._http2 and request.origin[0] == b"https"
-
     def _open_stream_with_retries(self, request: Request) -> SyncNetworkStream:
         for delay in _backoff(self._retries):
             try:
@@ -264,33 +323,6 @@ class SyncConnectionPool(SyncHTTPTransport):
                     raise
             self._backend.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _open_stream(self, request: Request) -> SyncNetworkStream:
-        """TCP (or Unix socket) to the origin, then TLS for https."""
-        scheme, host, port = request.origin
-        timeout = request.timeouts.connect
-        server_hostname = host.decode("ascii")
-        if self._uds is not None:
-            with Trace(
-                "connection.connect_unix_socket", logger, request.trace, {"path": self._uds}
-            ):
-                stream = self._backend.connect_unix_socket(self._uds, timeout)
-        else:
-            info = {"host": server_hostname, "port": port, "local_address": self._local_address}
-            with Trace("connection.connect_tcp", logger, request.trace, info) as trace:
-                stream = self._backend.connect_tcp(
-                    server_hostname, port, timeout, self._local_address
-                )
-                trace.info["client_addr"] = stream.get_extra_info("client_addr")
-                trace.info["server_addr"] = stream.get_extra_info("server_addr")
-        if scheme == b"https":
-            with Trace("connection.start_tls", logger, request.trace) as trace:
-                stream = stream.start_tls(self._ssl_context, server_hostname, timeout)
-                ssl_object = stream.get_extra_info("ssl_object")
-                trace.info["tls_version"] = ssl_object.version()
-                trace.info["alpn_protocol"] = ssl_object.selected_alpn_protocol()
-        logger.debug("connected to %s", origin_to_str(request.origin))
-        return stream
 
     def _release(self, connection: SyncConnectionInterface) -> None:
         """The request on ``connection`` is over: keep it if it is idle, else close it."""

@@ -1,0 +1,23 @@
+"""What other httpcore components build on, such as httpcore-proxy (it subclasses the pools).
+
+Stable across the pool's 1.x releases, together with the hooks the pool classes document
+(``_prepare``, ``_open_stream``, ``_may_multiplex``, ``_connect_to``, ``_start_tls``, and
+the targets' TLS context ``_ssl_context``). Everything else in ``httpcore_pool`` whose
+name starts with ``_`` may change at any time.
+"""
+
+from ._backends.base import READ_SIZE, AsyncNetworkStream, SyncNetworkStream
+from ._models import Request, check_headers
+from ._ssl import default_ssl_context
+from ._trace import Trace, get_logger
+
+__all__ = [
+    "READ_SIZE",
+    "AsyncNetworkStream",
+    "Request",
+    "SyncNetworkStream",
+    "Trace",
+    "check_headers",
+    "default_ssl_context",
+    "get_logger",
+]
