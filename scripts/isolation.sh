@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 [ -n "$(ls dist/*.whl 2>/dev/null)" ] || { echo "isolation: build wheels first" >&2; exit 1; }
 export UV_FIND_LINKS="$root/dist"
-for env in iso-interfaces iso-streams iso-pool iso-httpcore; do
+for env in iso-interfaces iso-streams iso-pool iso-proxy iso-httpcore; do
     echo "--- isolation: $env"
     hatch env remove "$env" >/dev/null 2>&1 || true
     hatch run "$env:test" -q

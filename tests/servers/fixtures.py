@@ -18,18 +18,22 @@ from .base import Server
 from .h2server import H2Behaviour, H2Server, H2ServerFactory
 from .hypercorn_server import HypercornServer
 from .nginx import Nginx
+from .proxies import Pproxy
 from .raw import Handler, RawServer, RawServerFactory
 from .tls import TLSMaterial, make_tls_material
 
 __all__ = [
     "HypercornFactory",
     "client_ssl_context",
+    "h2_context",
     "h2_server",
     "hypercorn_http",
     "hypercorn_https",
     "hypercorn_server",
     "hypercorn_uds",
     "nginx",
+    "pproxy_http",
+    "pproxy_https",
     "raw_server",
     "tls_ca",
     "tls_material",
@@ -67,6 +71,13 @@ def client_ssl_context(tls_material: TLSMaterial) -> ssl.SSLContext:
     """A client context trusting the test CA; fresh per test because clients such as
     httpcore set ALPN protocols on the context they are given."""
     return tls_material.client_context()
+
+
+@pytest.fixture
+def h2_context(client_ssl_context: ssl.SSLContext) -> ssl.SSLContext:
+    """The test CA's client context, offering h2 and http/1.1 by ALPN."""
+    client_ssl_context.set_alpn_protocols(["h2", "http/1.1"])
+    return client_ssl_context
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +131,21 @@ def nginx(tls_material: TLSMaterial) -> Iterator[Nginx]:
     """nginx with ``keepalive_requests 50``: ``.http`` (HTTP/1.1) and ``.https`` (TLS,
     h2 and http/1.1). Skips when nginx is missing, fails instead when ``CI=true``."""
     with Nginx(tls_material, keepalive_requests=50) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pproxy_http() -> Iterator[Server]:
+    """pproxy, a real HTTP proxy from PyPI, on 127.0.0.1: forwards and tunnels.
+    ``server.url()`` is the ``proxy_url`` to give httpcore."""
+    with Pproxy() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pproxy_https(tls_material: TLSMaterial) -> Iterator[Server]:
+    """pproxy as an https proxy: TLS to it with the test certificate."""
+    with Pproxy(tls_material) as server:
         yield server
 
 

@@ -1,0 +1,87 @@
+"""The proxy's settings, checked once, and the request rewriting of forwarding. No I/O.
+
+A proxy sees two kinds of request: *forwarded* ones go to the proxy as they are, with the
+absolute URL as request target and the proxy headers merged in; *tunnelled* ones go
+through a ``CONNECT`` tunnel to the target, unchanged. The mode decides which, by the
+target's scheme.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from httpcore_interfaces import Headers, Origin, UnsupportedProtocol
+from httpcore_pool.extension import Request, check_headers
+
+__all__ = ["PROXY_MODES", "ProxyConfig"]
+
+PROXY_MODES = ("DEFAULT", "FORWARD_ONLY", "TUNNEL_ONLY")
+_DEFAULT_PORTS = {b"http": 80, b"https": 443}
+
+
+class ProxyConfig:
+    """Where the proxy is, what it is told, and which requests are tunnelled."""
+
+    __slots__ = ("headers", "mode", "origin")
+
+    def __init__(self, proxy_url: Any, proxy_headers: Any, proxy_mode: Any) -> None:
+        self.origin: Origin = _check_proxy_url(proxy_url)
+        self.headers: Headers = check_headers(proxy_headers, "proxy_headers")
+        if not isinstance(proxy_mode, str):
+            raise TypeError(f"proxy_mode must be a str, not {type(proxy_mode).__name__}")
+        if proxy_mode not in PROXY_MODES:
+            raise ValueError(
+                f"Unknown proxy_mode {proxy_mode!r}: use "
+                + ", ".join(repr(mode) for mode in PROXY_MODES)
+            )
+        self.mode = proxy_mode
+
+    def tunnels(self, scheme: bytes) -> bool:
+        """Whether requests to ``scheme`` targets go through a CONNECT tunnel."""
+        if self.mode == "DEFAULT":
+            return scheme == b"https"
+        return self.mode == "TUNNEL_ONLY"
+
+    def forward(self, request: Request) -> None:
+        """Rewrite ``request`` for forwarding: absolute-URL target, proxy headers merged
+        in (the request's own headers win). ``Host`` still names the target."""
+        scheme = request.origin[0]
+        request.target = scheme + b"://" + request.host_header() + request.target
+        request.headers = merge_headers(self.headers, request.headers)
+
+
+def merge_headers(defaults: Headers, overrides: Headers) -> Headers:
+    """``defaults`` whose names ``overrides`` does not use, then ``overrides``."""
+    if not defaults:
+        return overrides
+    overridden = {name.lower() for name, _ in overrides}
+    return [item for item in defaults if item[0].lower() not in overridden] + list(overrides)
+
+
+def _check_proxy_url(url: Any) -> Origin:
+    """The proxy's origin from the 0.12 URL tuple ``(scheme, host, port, path)``, with the
+    scheme's default port filled in; the path is ignored, as 0.12.3 did."""
+    if not isinstance(url, tuple) or len(url) != 4:
+        raise TypeError(
+            "proxy_url must be a tuple (scheme: bytes, host: bytes, port: int | None, "
+            f"path: bytes), not {type(url).__name__}"
+            + (f" of length {len(url)}" if isinstance(url, tuple) else "")
+        )
+    scheme, host, port, _ = url
+    for name, value in (("scheme", scheme), ("host", host)):
+        if not isinstance(value, bytes):
+            raise TypeError(f"proxy_url {name} must be bytes, not {type(value).__name__}")
+    if scheme not in _DEFAULT_PORTS:
+        raise UnsupportedProtocol(
+            f"Unsupported proxy_url scheme {scheme.decode('ascii', 'replace')!r}: "
+            "only 'http' and 'https' proxies are supported"
+        )
+    if not host or not host.isascii() or any(c in host for c in b" /\r\n\x00"):
+        raise ValueError(f"Invalid proxy_url host {host!r}: give the IDNA-encoded name")
+    if port is None:
+        return (scheme, host, _DEFAULT_PORTS[scheme])
+    if isinstance(port, bool) or not isinstance(port, int):
+        raise TypeError(f"proxy_url port must be an int or None, not {type(port).__name__}")
+    if not 1 <= port <= 65535:
+        raise ValueError(f"proxy_url port must be in 1-65535, got {port}")
+    return (scheme, host, port)

@@ -1,0 +1,368 @@
+"""The async proxy pool against pproxy (a real proxy), our scripted proxy that
+misbehaves on purpose, and real targets (hypercorn, plain and TLS).
+
+``scripts/unasync.py`` generates the sync twin of this file in ``../_sync/``.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from typing import Any
+
+import pytest
+
+from httpcore_interfaces import (
+    AsyncByteStream,
+    ConnectError,
+    ConnectTimeout,
+    PoolTimeout,
+    ProxyError,
+    ReadTimeout,
+)
+from httpcore_proxy import AsyncHTTPProxy
+from httpcore_streams import PlainByteStream
+from tests.servers.base import Server
+from tests.servers.fixtures import HypercornFactory
+from tests.servers.proxies import CONNECT_OK, ScriptedProxy
+from tests.servers.raw import (
+    KeepAlive,
+    RawServerFactory,
+    StallAfterRequest,
+    response,
+    wait_for_client_close,
+)
+
+HELLO = b"Hello, world!"
+
+
+async def read_all(stream: AsyncByteStream) -> bytes:
+    try:
+        return b"".join([chunk async for chunk in stream])
+    finally:
+        await stream.aclose()
+
+
+async def fetch(
+    proxy: AsyncHTTPProxy, url: Any, method: bytes = b"GET", **kwargs: Any
+) -> tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, Any]]:
+    status, headers, stream, ext = await proxy.arequest(method, url, **kwargs)
+    return status, headers, await read_all(stream), ext
+
+
+async def connection_states(proxy: AsyncHTTPProxy) -> list[str]:
+    info = await proxy.get_connection_info()
+    return [state for states in info.values() for state in states]
+
+
+def unused_port() -> int:
+    """A loopback port nothing listens on (it was free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# -- forwarding ----------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_forwarding_through_pproxy_reuses_the_connection(
+    pproxy_http: Server, hypercorn_http: Server
+) -> None:
+    async with AsyncHTTPProxy(proxy_url=pproxy_http.url()) as proxy:
+        for _ in range(3):
+            status, _, body, ext = await fetch(proxy, hypercorn_http.url("/"))
+            assert (status, body, ext["http_version"]) == (200, HELLO, "HTTP/1.1")
+        status, _, body, _ = await fetch(
+            proxy,
+            hypercorn_http.url("/echo"),
+            b"POST",
+            headers=[(b"Content-Length", b"5")],
+            stream=PlainByteStream(b"hello"),
+        )
+        assert (status, body) == (200, b"hello")
+        assert await proxy.get_connection_info() == {hypercorn_http.origin: ["HTTP/1.1, IDLE"]}
+
+
+@pytest.mark.anyio
+async def test_each_target_gets_its_own_forwarding_connection(
+    pproxy_http: Server, hypercorn_http: Server, raw_server: RawServerFactory
+) -> None:
+    # pproxy sends every request of a connection to the target of its first request:
+    # one connection shared between targets would answer from the wrong server.
+    other = raw_server(KeepAlive(response(body=b"other")))
+    async with AsyncHTTPProxy(proxy_url=pproxy_http.url()) as proxy:
+        for _ in range(2):
+            assert (await fetch(proxy, hypercorn_http.url("/")))[2] == HELLO
+            assert (await fetch(proxy, other.url("/")))[2] == b"other"
+        assert sorted(await proxy.get_connection_info()) == sorted(
+            [hypercorn_http.origin, other.server.origin]
+        )
+
+
+@pytest.mark.anyio
+async def test_forwarded_request_line_and_merged_headers(raw_server: RawServerFactory) -> None:
+    scripted = ScriptedProxy()
+    proxy_server = raw_server(scripted)
+    proxy_headers = [(b"Proxy-Authorization", b"Basic dTpw"), (b"X-Shared", b"proxy")]
+    async with AsyncHTTPProxy(proxy_url=proxy_server.url(), proxy_headers=proxy_headers) as proxy:
+        await fetch(
+            proxy, (b"http", b"example.org", 8080, b"/path?q=1"), headers=[(b"x-shared", b"mine")]
+        )
+        await fetch(proxy, (b"http", b"example.org", None, b"/"))
+    first, second = scripted.requests
+    assert (first.method, first.target) == (b"GET", b"http://example.org:8080/path?q=1")
+    assert first.headers == [
+        (b"Host", b"example.org:8080"),
+        (b"Proxy-Authorization", b"Basic dTpw"),
+        (b"x-shared", b"mine"),
+    ]
+    assert second.target == b"http://example.org/"
+    assert second.header("host") == b"example.org"
+
+
+@pytest.mark.anyio
+async def test_forward_only_sends_https_targets_as_absolute_urls(
+    raw_server: RawServerFactory,
+) -> None:
+    scripted = ScriptedProxy()
+    proxy_server = raw_server(scripted)
+    async with AsyncHTTPProxy(proxy_url=proxy_server.url(), proxy_mode="FORWARD_ONLY") as proxy:
+        assert (await fetch(proxy, (b"https", b"example.org", None, b"/x")))[0] == 200
+    (request,) = scripted.requests
+    assert (request.method, request.target) == (b"GET", b"https://example.org/x")
+
+
+@pytest.mark.anyio
+async def test_https_proxy_forwards_http(
+    pproxy_https: Server, hypercorn_http: Server, client_ssl_context: ssl.SSLContext
+) -> None:
+    async with AsyncHTTPProxy(
+        proxy_url=pproxy_https.url(), ssl_context=client_ssl_context
+    ) as proxy:
+        assert (await fetch(proxy, hypercorn_http.url("/")))[2] == HELLO
+
+
+# -- tunnelling ----------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_tunnel_to_an_https_target_is_kept_alive(
+    pproxy_http: Server, hypercorn_https: Server, client_ssl_context: ssl.SSLContext
+) -> None:
+    async with AsyncHTTPProxy(proxy_url=pproxy_http.url(), ssl_context=client_ssl_context) as proxy:
+        for _ in range(3):
+            status, _, body, ext = await fetch(proxy, hypercorn_https.url("/"))
+            assert (status, body, ext["http_version"]) == (200, HELLO, "HTTP/1.1")
+        assert await proxy.get_connection_info() == {hypercorn_https.origin: ["HTTP/1.1, IDLE"]}
+
+
+@pytest.mark.anyio
+async def test_http2_inside_the_tunnel(
+    pproxy_http: Server, hypercorn_https: Server, h2_context: ssl.SSLContext
+) -> None:
+    async with AsyncHTTPProxy(
+        proxy_url=pproxy_http.url(), ssl_context=h2_context, http2=True
+    ) as proxy:
+        for _ in range(3):
+            status, _, body, ext = await fetch(proxy, hypercorn_https.url("/http-version"))
+            assert (status, body, ext) == (200, b"2", {"http_version": "HTTP/2"})
+        assert await connection_states(proxy) == ["HTTP/2, IDLE, 0 streams"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("http2", [False, True])
+async def test_https_proxy_with_tls_inside_tls(
+    pproxy_https: Server, hypercorn_https: Server, client_ssl_context: ssl.SSLContext, http2: bool
+) -> None:
+    async with AsyncHTTPProxy(
+        proxy_url=pproxy_https.url(), ssl_context=client_ssl_context, http2=http2
+    ) as proxy:
+        for _ in range(2):
+            status, _, body, ext = await fetch(proxy, hypercorn_https.url("/bytes?size=200000"))
+            assert (status, len(body)) == (200, 200_000)
+            assert ext["http_version"] == ("HTTP/2" if http2 else "HTTP/1.1")
+        assert len(await connection_states(proxy)) == 1
+
+
+@pytest.mark.anyio
+async def test_tls_to_the_target_fails_cleanly_inside_an_https_proxy(
+    pproxy_https: Server, raw_server: RawServerFactory, client_ssl_context: ssl.SSLContext
+) -> None:
+    def answer_in_plain_http(conn: socket.socket, index: int) -> None:
+        conn.recv(65536)  # the TLS ClientHello: answering before it would be stray bytes
+        conn.sendall(response())
+        wait_for_client_close(conn)
+
+    plain = raw_server(answer_in_plain_http)
+    silent = raw_server(lambda conn, index: wait_for_client_close(conn))
+    async with AsyncHTTPProxy(
+        proxy_url=pproxy_https.url(), ssl_context=client_ssl_context, max_connections=1
+    ) as proxy:
+        with pytest.raises(ConnectError, match="TLS handshake failed"):
+            await fetch(proxy, (b"https", b"127.0.0.1", plain.server.port, b"/"))
+        timeouts = {"timeout": {"connect": 0.3, "pool": 1.0}}
+        with pytest.raises(ConnectTimeout, match="TLS handshake timed out"):
+            await fetch(proxy, (b"https", b"127.0.0.1", silent.server.port, b"/"), ext=timeouts)
+        assert await proxy.get_connection_info() == {}
+
+
+@pytest.mark.anyio
+async def test_idle_tunnel_closed_by_the_target_is_not_reused(
+    pproxy_https: Server, hypercorn_server: HypercornFactory, client_ssl_context: ssl.SSLContext
+) -> None:
+    target = hypercorn_server(tls=True, config={"keep_alive_timeout": 0.2})
+    async with AsyncHTTPProxy(
+        proxy_url=pproxy_https.url(), ssl_context=client_ssl_context
+    ) as proxy:
+        assert (await fetch(proxy, target.url("/")))[2] == HELLO
+        # Blocking is fine: nothing else runs on this loop. hypercorn closes the idle
+        # connection, and pproxy passes that on.
+        time.sleep(0.6)  # noqa: ASYNC251
+        assert (await fetch(proxy, target.url("/")))[2] == HELLO
+
+
+@pytest.mark.anyio
+async def test_tunnel_only_tunnels_plain_http(
+    pproxy_http: Server, hypercorn_http: Server, raw_server: RawServerFactory
+) -> None:
+    async with AsyncHTTPProxy(proxy_url=pproxy_http.url(), proxy_mode="TUNNEL_ONLY") as proxy:
+        assert (await fetch(proxy, hypercorn_http.url("/")))[2] == HELLO
+    scripted = ScriptedProxy()
+    async with AsyncHTTPProxy(
+        proxy_url=raw_server(scripted).url(), proxy_mode="TUNNEL_ONLY"
+    ) as proxy:
+        with pytest.raises(ReadTimeout):  # the scripted proxy's tunnel leads nowhere
+            await fetch(proxy, (b"http", b"example.org", None, b"/"), ext=_timeouts(read=0.5))
+    assert [(r.method, r.target) for r in scripted.requests] == [(b"CONNECT", b"example.org:80")]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("host", "authority"),
+    [(b"example.org", b"example.org:443"), (b"::1", b"[::1]:443")],
+)
+async def test_connect_request_carries_the_proxy_headers(
+    raw_server: RawServerFactory, host: bytes, authority: bytes
+) -> None:
+    refusal = response(
+        407,
+        b"",
+        headers=[("Proxy-Authenticate", 'Basic realm="test"')],
+        reason="Proxy Authentication Required",
+    )
+    scripted = ScriptedProxy(connect_answer=refusal)
+    proxy_headers = [(b"Proxy-Authorization", b"Basic dTpw")]
+    async with AsyncHTTPProxy(
+        proxy_url=raw_server(scripted).url(), proxy_headers=proxy_headers
+    ) as proxy:
+        with pytest.raises(ProxyError, match="407 Proxy Authentication Required"):
+            await fetch(proxy, (b"https", host, None, b"/"))
+        assert await proxy.get_connection_info() == {}
+    (request,) = scripted.requests
+    assert (request.method, request.target) == (b"CONNECT", authority)
+    assert request.headers == [(b"Host", authority), (b"Proxy-Authorization", b"Basic dTpw")]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (None, "closed the connection before answering CONNECT"),
+        (b"SOCKS5 PLEASE\r\n\r\n", "invalid answer to CONNECT"),
+        (response(502, b"no route", reason="Bad Gateway"), "502 Bad Gateway"),
+        (CONNECT_OK + b"\x16\x03\x01 early bytes", "unexpected bytes after its answer"),
+    ],
+    ids=["close", "garbage", "502", "stray-bytes"],
+)
+async def test_failed_tunnel_setup_is_a_proxy_error_and_frees_the_slot(
+    raw_server: RawServerFactory, answer: bytes | None, message: str
+) -> None:
+    scripted = ScriptedProxy(connect_answer=answer)
+    async with AsyncHTTPProxy(proxy_url=raw_server(scripted).url(), max_connections=1) as proxy:
+        with pytest.raises(ProxyError, match=message):
+            await fetch(proxy, (b"https", b"example.org", None, b"/"))
+        assert await proxy.get_connection_info() == {}
+        # The only slot is free again: a forwarded request gets it at once.
+        status, *_ = await fetch(proxy, (b"http", b"example.org", None, b"/"), ext=_timeouts(0))
+        assert status == 200
+
+
+@pytest.mark.anyio
+async def test_stalled_connect_is_a_proxy_error_caused_by_the_timeout(
+    raw_server: RawServerFactory,
+) -> None:
+    stall = StallAfterRequest()
+    async with AsyncHTTPProxy(proxy_url=raw_server(stall).url()) as proxy:
+        with pytest.raises(ProxyError, match="did not answer CONNECT in time") as info:
+            await fetch(proxy, (b"https", b"example.org", None, b"/"), ext=_timeouts(read=0.2))
+        assert isinstance(info.value.__cause__, ReadTimeout)
+        assert await proxy.get_connection_info() == {}
+    stall.release()
+
+
+@pytest.mark.anyio
+async def test_target_certificate_is_verified_inside_the_tunnel(
+    pproxy_http: Server, hypercorn_https: Server
+) -> None:
+    # The default context trusts certifi's CAs, not the test CA that signed hypercorn's.
+    async with AsyncHTTPProxy(proxy_url=pproxy_http.url()) as proxy:
+        with pytest.raises(ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            await fetch(proxy, hypercorn_https.url("/"))
+        assert await proxy.get_connection_info() == {}
+
+
+@pytest.mark.anyio
+async def test_unreachable_proxy_is_a_connect_error(hypercorn_http: Server) -> None:
+    proxy_url = (b"http", b"127.0.0.1", unused_port(), b"/")
+    async with AsyncHTTPProxy(proxy_url=proxy_url, max_connections=1) as proxy:
+        for url in (hypercorn_http.url("/"), (b"https", b"example.org", None, b"/")):
+            with pytest.raises(ConnectError, match="Connection refused"):
+                await fetch(proxy, url)
+        assert await proxy.get_connection_info() == {}
+
+
+@pytest.mark.anyio
+async def test_a_proxy_choosing_http2_is_refused_clearly(
+    hypercorn_https: Server, h2_context: ssl.SSLContext
+) -> None:
+    # hypercorn is no proxy, but it picks h2 by ALPN as an HTTP/2-speaking proxy would.
+    async with AsyncHTTPProxy(proxy_url=hypercorn_https.url(), ssl_context=h2_context) as proxy:
+        with pytest.raises(ProxyError, match="chose HTTP/2"):
+            await fetch(proxy, (b"http", b"example.org", None, b"/"))
+        assert await proxy.get_connection_info() == {}
+
+
+# -- the pool's promises, through the proxy ----------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_pool_limit_holds_through_the_proxy(
+    pproxy_http: Server, hypercorn_http: Server
+) -> None:
+    async with AsyncHTTPProxy(proxy_url=pproxy_http.url(), max_connections=1) as proxy:
+        _, _, stream, _ = await proxy.arequest(b"GET", hypercorn_http.url("/"))
+        with pytest.raises(PoolTimeout):
+            await fetch(proxy, hypercorn_http.url("/"), ext=_timeouts(0.1))
+        assert await read_all(stream) == HELLO
+        assert (await fetch(proxy, hypercorn_http.url("/"), ext=_timeouts(0.1)))[2] == HELLO
+
+
+@pytest.mark.anyio
+async def test_trace_reports_the_tunnel(
+    pproxy_http: Server, hypercorn_https: Server, client_ssl_context: ssl.SSLContext
+) -> None:
+    events: list[tuple[str, dict[str, Any]]] = []
+    async with AsyncHTTPProxy(proxy_url=pproxy_http.url(), ssl_context=client_ssl_context) as proxy:
+        ext = {"trace": lambda name, info: events.append((name, info))}
+        await fetch(proxy, hypercorn_https.url("/"), ext=ext)
+    names = [name for name, _ in events]
+    assert names.index("connection.connect_tcp.complete") < names.index("proxy.connect.complete")
+    assert names.index("proxy.connect.complete") < names.index("connection.start_tls.complete")
+    info = dict(events)["proxy.connect.complete"]
+    assert (info["target"], info["status"]) == (hypercorn_https.authority, 200)
+
+
+def _timeouts(pool: float | None = None, *, read: float | None = None) -> dict[str, Any]:
+    return {"timeout": {"pool": pool, "read": read, "connect": 5.0, "write": 5.0}}
