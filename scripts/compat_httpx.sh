@@ -17,10 +17,10 @@ for version in 0.16.1 0.17.1; do
     venv="$work/httpx-$version"
     uv venv -q "$venv"
     py=("--python" "$venv/bin/python")
-    uv pip install -q "${py[@]}" --find-links "$dist" httpcore-interfaces httpcore-streams httpcore-pool
+    uv pip install -q "${py[@]}" --find-links "$dist" httpcore-interfaces httpcore-streams httpcore-pool httpcore-proxy
     uv pip install -q "${py[@]}" --no-deps "${meta[0]}" "httpx==$version"
     uv pip install -q "${py[@]}" "rfc3986[idna2008]>=1.3,<2" sniffio certifi \
-        pytest pytest-timeout anyio trio trustme hypercorn
+        pytest pytest-timeout anyio trio trustme hypercorn pproxy
     "$venv/bin/python" -c "import httpcore, httpx; assert httpcore.__version__.startswith('0.12.'), httpcore.__file__; print('httpx', httpx.__version__, 'on httpcore', httpcore.__version__)"
     (cd "$root" && "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/compat_httpx)
 done

@@ -1,4 +1,5 @@
-"""Fixtures for the drop-in tests: the same real servers as the pool tests."""
+"""Fixtures for the drop-in tests: the same real servers (and pproxy) as the pool and
+proxy tests."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from ..servers.fixtures import (
     hypercorn_http,
     hypercorn_https,
     hypercorn_uds,
+    nginx,
+    pproxy_http,
+    pproxy_https,
     raw_server,
     tls_ca,
     tls_material,
@@ -17,6 +21,9 @@ __all__ = [
     "hypercorn_http",
     "hypercorn_https",
     "hypercorn_uds",
+    "nginx",
+    "pproxy_http",
+    "pproxy_https",
     "raw_server",
     "tls_ca",
     "tls_material",

@@ -1,4 +1,4 @@
-"""httpx 0.16 / 0.17, unchanged, on top of our meta-package (HTTP/1.1 pool).
+"""httpx 0.16 / 0.17, unchanged, on top of our meta-package: pools, HTTP/2 and proxies.
 
 These run only in the env made by ``scripts/compat_httpx.sh``, where httpx is installed
 with ``--no-deps`` next to our packages, so ``httpx`` imports *our* ``httpcore``.
@@ -10,6 +10,7 @@ import json
 import socket
 import ssl
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import pytest
@@ -22,7 +23,10 @@ httpx = pytest.importorskip("httpx")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 from tests.servers.base import Server  # noqa: E402
-from tests.servers.raw import RawServerFactory, StallAfterRequest  # noqa: E402
+from tests.servers.nginx import INDEX_BODY, Nginx  # noqa: E402
+from tests.servers.proxies import ScriptedProxy  # noqa: E402
+from tests.servers.raw import RawServerFactory, StallAfterRequest, response  # noqa: E402
+from tests.servers.tls import TLSMaterial  # noqa: E402
 
 
 def test_httpx_runs_on_our_httpcore() -> None:
@@ -116,3 +120,73 @@ def test_unix_socket_and_local_address(hypercorn_uds: Server, hypercorn_http: Se
         assert client.get("http://localhost/").text == "Hello, world!"
     with httpx.Client(transport=httpcore.SyncConnectionPool(local_address="0.0.0.0")) as client:
         assert client.get(f"http://{hypercorn_http.authority}/").status_code == 200
+
+
+# httpx offers ALPN "http/1.1" before "h2"; Python servers such as hypercorn honour the
+# client's order, so HTTP/2 is tested against nginx, which prefers h2 as most servers do.
+
+
+def test_http2(nginx: Nginx, tls_material: TLSMaterial) -> None:
+    with httpx.Client(http2=True, verify=str(tls_material.ca_cert_path)) as client:
+        response = client.get(f"https://localhost:{nginx.https.port}/")
+        assert (response.http_version, response.content) == ("HTTP/2", INDEX_BODY)
+
+
+@pytest.mark.anyio
+async def test_async_http2_multiplexes(nginx: Nginx, tls_material: TLSMaterial) -> None:
+    url = f"https://localhost:{nginx.https.port}/"
+    versions: list[str] = []
+
+    async def one(client: Any) -> None:
+        versions.append((await client.get(url)).http_version)
+
+    ca = str(tls_material.ca_cert_path)
+    async with httpx.AsyncClient(http2=True, verify=ca) as client:
+        async with anyio.create_task_group() as tg:
+            for _ in range(20):
+                tg.start_soon(one, client)
+        # One connection carried them all. httpx 0.16 keeps our pool as ``_transport``,
+        # 0.17 wraps it in its own transport, as ``_pool``.
+        pool = getattr(client._transport, "_pool", client._transport)
+        info = await pool.get_connection_info()
+        assert [state.split(",")[0] for states in info.values() for state in states] == ["HTTP/2"]
+    assert versions == ["HTTP/2"] * 20
+
+
+def test_forward_proxy(pproxy_http: Server, hypercorn_http: Server) -> None:
+    with httpx.Client(proxies=f"http://{pproxy_http.authority}") as client:
+        for _ in range(2):
+            response = client.get(f"http://{hypercorn_http.authority}/")
+            assert (response.status_code, response.text) == (200, "Hello, world!")
+        assert client.post(f"http://{hypercorn_http.authority}/echo", content=b"x").text == "x"
+
+
+@pytest.mark.anyio
+async def test_tunnel_proxy_with_http2(
+    pproxy_http: Server, nginx: Nginx, tls_material: TLSMaterial
+) -> None:
+    async with httpx.AsyncClient(
+        proxies=f"http://{pproxy_http.authority}",
+        http2=True,
+        verify=str(tls_material.ca_cert_path),
+    ) as client:
+        response = await client.get(f"https://localhost:{nginx.https.port}/")
+        assert (response.http_version, response.content) == ("HTTP/2", INDEX_BODY)
+
+
+def test_https_proxy_tunnel_only(
+    pproxy_https: Server, hypercorn_https: Server, tls_material: TLSMaterial
+) -> None:
+    proxy = httpx.Proxy(f"https://localhost:{pproxy_https.port}", mode="TUNNEL_ONLY")
+    with httpx.Client(proxies=proxy, verify=str(tls_material.ca_cert_path)) as client:
+        assert client.get(f"https://localhost:{hypercorn_https.port}/").text == "Hello, world!"
+
+
+def test_proxy_refusal_is_httpx_proxy_error(raw_server: RawServerFactory) -> None:
+    refusal = response(407, b"", reason="Proxy Authentication Required")
+    proxy = raw_server(ScriptedProxy(connect_answer=refusal))
+    with (
+        httpx.Client(proxies=f"http://{proxy.server.authority}") as client,
+        pytest.raises(httpx.ProxyError, match="407 Proxy Authentication Required"),
+    ):
+        client.get("https://example.org/")

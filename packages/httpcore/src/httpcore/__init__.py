@@ -25,6 +25,8 @@ from httpcore_interfaces import WriteError as WriteError
 from httpcore_interfaces import WriteTimeout as WriteTimeout
 from httpcore_pool import AsyncConnectionPool as AsyncConnectionPool
 from httpcore_pool import SyncConnectionPool as SyncConnectionPool
+from httpcore_proxy import AsyncHTTPProxy as AsyncHTTPProxy
+from httpcore_proxy import SyncHTTPProxy as SyncHTTPProxy
 from httpcore_streams import AsyncIteratorByteStream as AsyncIteratorByteStream
 from httpcore_streams import IteratorByteStream as IteratorByteStream
 from httpcore_streams import PlainByteStream as PlainByteStream
@@ -34,6 +36,7 @@ from .__about__ import __version__ as __version__
 __all__ = [
     "AsyncByteStream",
     "AsyncConnectionPool",
+    "AsyncHTTPProxy",
     "AsyncHTTPTransport",
     "AsyncIteratorByteStream",
     "CloseError",
@@ -51,6 +54,7 @@ __all__ = [
     "RemoteProtocolError",
     "SyncByteStream",
     "SyncConnectionPool",
+    "SyncHTTPProxy",
     "SyncHTTPTransport",
     "TimeoutException",
     "UnsupportedProtocol",
