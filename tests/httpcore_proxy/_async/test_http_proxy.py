@@ -324,6 +324,34 @@ async def test_unreachable_proxy_is_a_connect_error(hypercorn_http: Server) -> N
 
 
 @pytest.mark.anyio
+async def test_retries_apply_to_the_connection_to_the_proxy() -> None:
+    proxy_url = (b"http", b"127.0.0.1", unused_port(), b"/")
+    attempts: list[str] = []
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.started":
+            attempts.append(event)
+
+    async with AsyncHTTPProxy(proxy_url=proxy_url, retries=2) as proxy:
+        with pytest.raises(ConnectError, match="Connection refused"):
+            await fetch(proxy, (b"https", b"example.org", None, b"/"), ext={"trace": trace})
+    assert len(attempts) == 3
+
+
+@pytest.mark.anyio
+async def test_tls_handshake_with_a_silent_https_proxy_times_out(
+    raw_server: RawServerFactory, client_ssl_context: ssl.SSLContext
+) -> None:
+    silent = raw_server(lambda conn, index: wait_for_client_close(conn))
+    proxy_url = (b"https", b"127.0.0.1", silent.server.port, b"/")
+    async with AsyncHTTPProxy(proxy_url=proxy_url, ssl_context=client_ssl_context) as proxy:
+        timeouts = {"timeout": {"connect": 0.2}}
+        with pytest.raises(ConnectTimeout):
+            await fetch(proxy, (b"http", b"example.org", None, b"/"), ext=timeouts)
+        assert await proxy.get_connection_info() == {}
+
+
+@pytest.mark.anyio
 async def test_a_proxy_choosing_http2_is_refused_clearly(
     hypercorn_https: Server, h2_context: ssl.SSLContext
 ) -> None:

@@ -308,6 +308,32 @@ def test_unreachable_proxy_is_a_connect_error(hypercorn_http: Server) -> None:
         assert proxy.get_connection_info() == {}
 
 
+def test_retries_apply_to_the_connection_to_the_proxy() -> None:
+    proxy_url = (b"http", b"127.0.0.1", unused_port(), b"/")
+    attempts: list[str] = []
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.started":
+            attempts.append(event)
+
+    with SyncHTTPProxy(proxy_url=proxy_url, retries=2) as proxy:
+        with pytest.raises(ConnectError, match="Connection refused"):
+            fetch(proxy, (b"https", b"example.org", None, b"/"), ext={"trace": trace})
+    assert len(attempts) == 3
+
+
+def test_tls_handshake_with_a_silent_https_proxy_times_out(
+    raw_server: RawServerFactory, client_ssl_context: ssl.SSLContext
+) -> None:
+    silent = raw_server(lambda conn, index: wait_for_client_close(conn))
+    proxy_url = (b"https", b"127.0.0.1", silent.server.port, b"/")
+    with SyncHTTPProxy(proxy_url=proxy_url, ssl_context=client_ssl_context) as proxy:
+        timeouts = {"timeout": {"connect": 0.2}}
+        with pytest.raises(ConnectTimeout):
+            fetch(proxy, (b"http", b"example.org", None, b"/"), ext=timeouts)
+        assert proxy.get_connection_info() == {}
+
+
 def test_a_proxy_choosing_http2_is_refused_clearly(
     hypercorn_https: Server, h2_context: ssl.SSLContext
 ) -> None:
