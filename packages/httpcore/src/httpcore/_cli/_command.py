@@ -1,0 +1,131 @@
+"""The ``httpcore`` command: options parsed by click, then one request or a load run."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+import httpcore
+
+from ._errors import EXIT_CODES_HELP, describe, exit_code
+from ._load import run_load
+from ._settings import (
+    Body,
+    Settings,
+    UsageError,
+    parse_header,
+    parse_url,
+    proxy_settings,
+    tls_context,
+)
+from ._single import run_single
+
+__all__ = ["command"]
+
+INSECURE_WARNING = (
+    "WARNING: --insecure: certificates and host names are NOT checked. Anyone on the path "
+    "can read and change this traffic."
+)
+_TIMEOUT = click.FloatRange(min=0)
+
+
+@click.command(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_CODES_HELP,
+)
+@click.argument("url")
+@click.option("-X", "--method", help="Request method (default GET, or POST with -d).")
+@click.option("-H", "--header", "headers", multiple=True, help="'Name: value'; repeatable.")
+@click.option("-d", "--data", help="Request body: text, @file, or @- for stdin (streamed).")
+@click.option("-I", "--head", "head_only", is_flag=True, help="HEAD request; print the head.")
+@click.option("-i", "--include", is_flag=True, help="Print the status line and headers.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the body to this file."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show heads and each step with timings.")
+@click.option("--http2", is_flag=True, help="Offer HTTP/2 (https, by ALPN).")
+@click.option("--proxy", help="Proxy URL (http:// or https://, user:password@ allowed).")
+@click.option(
+    "--proxy-mode",
+    type=click.Choice(["DEFAULT", "FORWARD_ONLY", "TUNNEL_ONLY"]),
+    default="DEFAULT",
+    show_default=True,
+)
+@click.option("--uds", type=click.Path(), help="Connect to this Unix socket.")
+@click.option("--local-address", help="Source address: 0.0.0.0 forces IPv4, :: IPv6.")
+@click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--timeout", type=_TIMEOUT, help="All four timeouts, in seconds.")
+@click.option("--connect-timeout", type=_TIMEOUT)
+@click.option("--read-timeout", type=_TIMEOUT)
+@click.option("--write-timeout", type=_TIMEOUT)
+@click.option("--pool-timeout", type=_TIMEOUT)
+@click.option("--cacert", type=click.Path(exists=True, dir_okay=False), help="Trust this CA file.")
+@click.option("-k", "--insecure", is_flag=True, help="Do not verify certificates (dangerous).")
+@click.option("--repeat", type=click.IntRange(min=1), default=1, help="Load mode: requests.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=1, help="Load mode: tasks.")
+@click.version_option(httpcore.__version__, prog_name="httpcore")
+def command(url: str, **options: Any) -> None:
+    """Send an HTTP request with httpcore and print the response body.
+
+    With --repeat or --concurrency, send many requests through one pool and print a
+    summary: requests/s, latency percentiles, outcomes, connections opened.
+    """
+    try:
+        settings = _settings(url, options)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    if options["insecure"]:
+        click.secho(INSECURE_WARNING, fg="red", bold=True, err=True)
+    try:
+        if settings.load_mode:
+            report = run_load(settings)
+            click.echo("\n".join(report.lines()))
+            if report.first_error is not None:
+                click.echo(f"httpcore: first failure: {describe(report.first_error)}", err=True)
+            sys.exit(report.exit_code)
+        run_single(settings)
+    except Exception as exc:  # every failure becomes one line and an exit code
+        click.echo(f"httpcore: {describe(exc)}", err=True)
+        sys.exit(exit_code(exc))
+
+
+def _settings(url_text: str, options: dict[str, Any]) -> Settings:
+    url, userinfo = parse_url(url_text)
+    if userinfo is not None:
+        raise UsageError("Credentials in the URL are not sent; use -H 'Authorization: ...'")
+    body = None if options["data"] is None else Body(options["data"])
+    head_only = options["head_only"]
+    method = options["method"] or ("HEAD" if head_only else "POST" if body else "GET")
+    if options["proxy"] and options["uds"]:
+        raise UsageError("--proxy and --uds cannot be combined")
+    timeouts = {}
+    for kind in ("connect", "read", "write", "pool"):
+        value = options[f"{kind}_timeout"]
+        timeouts[kind] = options["timeout"] if value is None else value
+    settings = Settings(
+        url=url,
+        method=method.upper().encode("ascii"),
+        headers=[parse_header(text) for text in options["headers"]],
+        body=body,
+        include=options["include"],
+        head_only=head_only,
+        output=options["output"],
+        verbose=options["verbose"],
+        http2=options["http2"],
+        proxy=None if options["proxy"] is None else proxy_settings(options["proxy"]),
+        proxy_mode=options["proxy_mode"],
+        uds=options["uds"],
+        local_address=options["local_address"],
+        retries=options["retries"],
+        timeouts=timeouts,
+        ssl_context=tls_context(options["cacert"], options["insecure"]),
+        repeat=options["repeat"],
+        concurrency=options["concurrency"],
+    )
+    if settings.load_mode and body is not None and body.from_stdin:
+        raise UsageError("-d @- (stdin) cannot be sent more than once: use @file or text")
+    if settings.load_mode and (settings.output or settings.include or settings.verbose):
+        raise UsageError("-o, -i and -v apply to a single request, not to load mode")
+    return settings

@@ -1,0 +1,260 @@
+"""The ``httpcore`` command, run as a subprocess against local servers, as a user runs it."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.servers.base import Server
+from tests.servers.proxies import ScriptedProxy
+from tests.servers.raw import GarbageStatusLine, RawServerFactory, StallAfterRequest, response
+from tests.servers.tls import TLSMaterial
+
+pytest.importorskip("click")
+pytest.importorskip("rich")
+
+
+def httpcore(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """``python -m httpcore ARGS``, output captured (piped, so never a terminal)."""
+    return subprocess.run(
+        [sys.executable, "-m", "httpcore", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_get_prints_the_body(hypercorn_http: Server) -> None:
+    result = httpcore(f"http://{hypercorn_http.authority}/")
+    assert (result.returncode, result.stdout, result.stderr) == (0, b"Hello, world!", b"")
+
+
+def test_include_prints_status_line_and_headers(hypercorn_http: Server) -> None:
+    result = httpcore("-i", f"http://{hypercorn_http.authority}/")
+    head, _, body = result.stdout.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert b"content-length: 13" in head.lower()
+    assert body == b"Hello, world!"
+
+
+def test_head_prints_the_head_only(hypercorn_http: Server) -> None:
+    result = httpcore("-I", f"http://{hypercorn_http.authority}/")
+    assert result.stdout.startswith(b"HTTP/1.1 200")
+    assert result.stdout.endswith(b"\r\n\r\n")
+
+
+def test_headers_are_sent_in_order(hypercorn_http: Server) -> None:
+    result = httpcore(
+        "-H", "X-First: 1", "-H", "X-Second: 2", f"http://{hypercorn_http.authority}/headers"
+    )
+    names = [name for name, _ in json.loads(result.stdout)]
+    assert names.index("X-First") < names.index("X-Second")
+    assert "User-Agent" in names
+
+
+@pytest.mark.parametrize("source", ["text", "file", "stdin"])
+def test_data_is_posted(hypercorn_http: Server, tmp_path: Path, source: str) -> None:
+    payload = b"field=value&" * 10_000
+    url = f"http://{hypercorn_http.authority}/echo"
+    if source == "text":
+        result = httpcore("-d", payload.decode(), url)
+    elif source == "file":
+        (tmp_path / "body").write_bytes(payload)
+        result = httpcore("-d", f"@{tmp_path / 'body'}", url)
+    else:
+        result = httpcore("-d", "@-", url, stdin=payload)
+    assert (result.returncode, result.stdout) == (0, payload)
+
+
+def test_output_file_without_a_terminal_shows_no_progress(
+    hypercorn_http: Server, tmp_path: Path
+) -> None:
+    target = tmp_path / "download"
+    result = httpcore("-o", str(target), f"http://{hypercorn_http.authority}/bytes?size=2000000")
+    assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
+    assert target.stat().st_size == 2_000_000
+
+
+def test_output_file_on_a_terminal_shows_a_progress_bar(
+    hypercorn_http: Server, tmp_path: Path
+) -> None:
+    target = tmp_path / "download"
+    controller, terminal = pty.openpty()
+    try:
+        # A real terminal size: rich drops columns that do not fit.
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        url = f"http://{hypercorn_http.authority}/bytes?size=2000000"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "httpcore", "-o", str(target), url],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=terminal,
+            env={**os.environ, "TERM": "xterm"},
+        )
+        os.close(terminal)
+        shown = _read_until_exit(process, controller, deadline=time.monotonic() + 60)
+    finally:
+        os.close(controller)
+    assert process.returncode == 0
+    assert target.stat().st_size == 2_000_000
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)  # without colours and cursor moves
+    assert "download" in text
+    assert "━" in text  # the bar
+    assert "2.0/2.0 MB" in text  # the size column of the finished bar
+
+
+def _read_until_exit(process: subprocess.Popen[bytes], fd: int, deadline: float) -> str:
+    output = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the terminal's other end closed: the process is gone
+                break
+            if not chunk:
+                break
+            output += chunk
+        elif process.poll() is not None:
+            break
+    process.wait(timeout=max(deadline - time.monotonic(), 1))
+    return output.decode("utf-8", "replace")
+
+
+def test_verbose_shows_heads_and_steps(hypercorn_https: Server, tls_material: TLSMaterial) -> None:
+    result = httpcore(
+        "-v", "--http2", "--cacert", str(tls_material.ca_cert_path),
+        f"https://localhost:{hypercorn_https.port}/",
+    )  # fmt: skip
+    shown = result.stderr.decode()
+    assert result.stdout == b"Hello, world!"
+    for line in ("* Connected to localhost", "ALPN h2", "> GET / HTTP/2", "< HTTP/2 200"):
+        assert line in shown, shown
+
+
+def test_through_a_proxy(
+    pproxy_http: Server, hypercorn_http: Server, hypercorn_https: Server, tls_material: TLSMaterial
+) -> None:
+    proxy = f"http://{pproxy_http.authority}"
+    forwarded = httpcore("--proxy", proxy, f"http://{hypercorn_http.authority}/")
+    assert forwarded.stdout == b"Hello, world!"
+    tunnelled = httpcore(
+        "-v", "--proxy", proxy, "--cacert", str(tls_material.ca_cert_path),
+        f"https://localhost:{hypercorn_https.port}/",
+    )  # fmt: skip
+    assert tunnelled.stdout == b"Hello, world!"
+    assert f"Tunnel to localhost:{hypercorn_https.port} opened (200)" in tunnelled.stderr.decode()
+
+
+def test_unix_socket_and_local_address(hypercorn_uds: Server, hypercorn_http: Server) -> None:
+    assert hypercorn_uds.uds is not None
+    assert httpcore("--uds", hypercorn_uds.uds, "http://localhost/").stdout == b"Hello, world!"
+    result = httpcore("--local-address", "0.0.0.0", f"http://{hypercorn_http.authority}/")
+    assert result.stdout == b"Hello, world!"
+
+
+def test_load_mode_shows_http2_multiplexing(
+    hypercorn_https: Server, tls_material: TLSMaterial
+) -> None:
+    result = httpcore(
+        "--http2", "--repeat", "200", "--concurrency", "200",
+        "--cacert", str(tls_material.ca_cert_path), f"https://localhost:{hypercorn_https.port}/",
+    )  # fmt: skip
+    summary = result.stdout.decode()
+    assert result.returncode == 0, result.stderr
+    assert "200 requests, 200 at a time" in summary
+    assert "latency p50" in summary
+    assert "outcomes: 200: 200" in summary
+    assert "connections opened: 1 (HTTP/2); requests on a connection already open: 199" in summary
+
+
+def test_load_mode_reuses_http11_connections(hypercorn_http: Server) -> None:
+    result = httpcore(
+        "--repeat", "100", "--concurrency", "5", f"http://{hypercorn_http.authority}/"
+    )
+    summary = result.stdout.decode()
+    assert "outcomes: 200: 100" in summary
+    opened = int(summary.split("connections opened: ")[1].split(" ")[0])
+    assert 1 <= opened <= 5
+
+
+def test_insecure_warns_loudly(hypercorn_https: Server) -> None:
+    refused = httpcore(f"https://localhost:{hypercorn_https.port}/")
+    assert refused.returncode == 3
+    assert b"CERTIFICATE_VERIFY_FAILED" in refused.stderr
+    insecure = httpcore("--insecure", f"https://localhost:{hypercorn_https.port}/")
+    assert insecure.stdout == b"Hello, world!"
+    assert b"WARNING: --insecure" in insecure.stderr
+
+
+def test_each_failure_family_has_its_exit_code(raw_server: RawServerFactory) -> None:
+    stalling = StallAfterRequest()
+    stall = raw_server(stalling)
+    timeout = httpcore("--read-timeout", "0.2", f"http://{stall.server.authority}/")
+    stalling.release()
+    assert timeout.returncode == 4
+    assert timeout.stderr.decode().startswith("httpcore: ReadTimeout: Timed out reading")
+    assert timeout.stderr.count(b"\n") == 1  # one line, no traceback
+
+    garbage = raw_server(GarbageStatusLine())
+    assert httpcore(f"http://{garbage.server.authority}/").returncode == 5
+
+    refusal = response(407, b"", reason="Proxy Authentication Required")
+    proxy = raw_server(ScriptedProxy(connect_answer=refusal))
+    refused = httpcore("--proxy", f"http://{proxy.server.authority}", "https://example.org/")
+    assert refused.returncode == 6
+    assert b"407 Proxy Authentication Required" in refused.stderr
+
+
+def test_refused_connection_with_retries() -> None:
+    result = httpcore("--retries", "1", "http://127.0.0.1:9/")
+    assert result.returncode == 3
+    assert b"Connection refused" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ftp://example.org/"], b"only http:// and https://"),
+        (["-H", "no colon", "http://example.org/"], b"Name: value"),
+        (["--proxy", "http://p:1", "--uds", "/x", "http://example.org/"], b"cannot be combined"),
+        (["--repeat", "2", "-d", "@-", "http://example.org/"], b"stdin"),
+    ],
+)
+def test_bad_usage_exits_2(args: list[str], message: bytes) -> None:
+    result = httpcore(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_help_documents_the_exit_codes() -> None:
+    shown = httpcore("--help").stdout.decode()
+    for line in ("4 timeout", "3 could not connect", "5 protocol error", "6 proxy"):
+        assert line in shown
+
+
+def test_without_the_extra_it_says_what_to_install() -> None:
+    hide_click = "import sys; sys.modules['click'] = None; import runpy; "
+    result = subprocess.run(
+        [sys.executable, "-c", hide_click + "runpy.run_module('httpcore', run_name='__main__')"],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.decode().strip() == (
+        'The httpcore command needs its extra: pip install "httpcore[cli]"'
+    )
