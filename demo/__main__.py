@@ -24,6 +24,15 @@ from tests.servers.tls import make_tls_material
 DOWNLOAD_SIZE = 50_000_000
 
 
+class StepFailed(Exception):
+    """A step did not do what the tour promises."""
+
+
+def check(condition: bool, message: object) -> None:
+    if not condition:
+        raise StepFailed(str(message))
+
+
 def cli(*args: str, show_stderr_live: bool = False) -> subprocess.CompletedProcess[str]:
     """Run ``httpcore ARGS`` as a user would, echoing the command and its output."""
     print(f"\n$ httpcore {' '.join(args)}", flush=True)
@@ -53,7 +62,8 @@ def library_request(plain: Server) -> str:
                 stream.close()
         info = pool.get_connection_info()
     print(f"  {status} {ext['http_version']} {body!r}; connections: {info}")
-    assert status == 200 and info == {plain.origin: ["HTTP/1.1, IDLE"]}, info
+    check(status == 200, status)
+    check(info == {plain.origin: ["HTTP/1.1, IDLE"]}, info)
     return f"{status}, {ext['http_version']}, 1 connection for 2 requests"
 
 
@@ -71,7 +81,8 @@ def main() -> int:
 
         def http11() -> str:
             result = cli("-i", f"http://{plain.authority}/")
-            assert result.returncode == 0 and result.stdout.endswith("Hello, world!")
+            check(result.returncode == 0, result.stderr)
+            check(result.stdout.endswith("Hello, world!"), result.stdout)
             return result.stdout.splitlines()[0]
 
         def multiplexed(*extra: str) -> Callable[[], str]:
@@ -80,16 +91,16 @@ def main() -> int:
                     "--http2", "--cacert", ca, "--repeat", "200", "--concurrency", "200",
                     *extra, f"{https_url}/",
                 )  # fmt: skip
-                assert result.returncode == 0, result.stderr
-                assert "outcomes: 200: 200" in result.stdout, result.stdout
-                assert "connections opened: 1 (HTTP/2)" in result.stdout, result.stdout
+                check(result.returncode == 0, result.stderr)
+                check("outcomes: 200: 200" in result.stdout, result.stdout)
+                check("connections opened: 1 (HTTP/2)" in result.stdout, result.stdout)
                 return result.stdout.splitlines()[0].split(": ")[-1] + ", 1 HTTP/2 connection"
 
             return step
 
         def read_timeout() -> str:
             result = cli("--read-timeout", "0.5", f"http://{plain.authority}/slow?delay=3")
-            assert result.returncode == 4, result
+            check(result.returncode == 4, result)
             return f"exit code 4: {result.stderr.strip().split(': ')[1]}"
 
         def download() -> str:
@@ -100,7 +111,8 @@ def main() -> int:
                 show_stderr_live=True,  # the progress bar, if this is a terminal
             )  # fmt: skip
             seconds = time.perf_counter() - started
-            assert result.returncode == 0 and target.stat().st_size == DOWNLOAD_SIZE
+            check(result.returncode == 0, result.stderr)
+            check(target.stat().st_size == DOWNLOAD_SIZE, target.stat().st_size)
             return f"{DOWNLOAD_SIZE / 1e6:.0f} MB streamed to a file in {seconds:.2f} s"
 
         steps: list[tuple[str, Callable[[], str]]] = [
@@ -116,7 +128,7 @@ def main() -> int:
             print(f"\n== {title}")
             try:
                 outcomes.append((title, True, step()))
-            except AssertionError as exc:
+            except StepFailed as exc:
                 outcomes.append((title, False, str(exc) or "unexpected result"))
         print("\nStopping the servers …")
 
