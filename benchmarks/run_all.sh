@@ -19,3 +19,5 @@ for scenario in bench_a_sync_sequential bench_b_async_concurrent bench_c_http2_c
   echo
 done
 echo "all scenarios: $(($(date +%s) - start)) s"
+# The README's chart of the side-by-side ratios, from the results just stored.
+"$here/.envs/tools/bin/python" "$here/chart.py"

@@ -16,7 +16,7 @@ envs="$here/.envs"
 python="${BENCH_PYTHON:-$(command -v python3)}"
 mkdir -p "$envs"
 
-all=(ours httpcore-0.12.3 httpcore-1.0.9 aiohttp urllib3 h2-minimal)
+all=(ours httpcore-0.12.3 httpcore-1.0.9 aiohttp urllib3 h2-minimal tools)
 if [ "$#" -gt 0 ]; then wanted=("$@"); else wanted=("${all[@]}"); fi
 
 make_env() {
@@ -116,6 +116,11 @@ for name in "${wanted[@]}"; do
       # The sans-I/O h2 library only: bench_c's minimal asyncio HTTP/2 client is written on it.
       make_env "$name"
       pip_install "$name" h2
+      ;;
+    tools)
+      # Not a client: matplotlib, for chart.py's side-by-side chart of the results.
+      make_env "$name"
+      pip_install "$name" matplotlib
       ;;
     *)
       echo "unknown env: $name (known: ${all[*]})" >&2

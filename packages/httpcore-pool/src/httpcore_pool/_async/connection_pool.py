@@ -50,7 +50,7 @@ _STALE_CONNECTION_ERRORS = (ReadError, WriteError, RemoteProtocolError)
 
 
 class AsyncConnectionPool(AsyncHTTPTransport):
-    """A pool of HTTP/1.1 connections, shared by every request sent through it.
+    """A pool of HTTP/1.1 and HTTP/2 connections, shared by every request sent through it.
 
     See the httpcore 0.12 documentation for the parameters; ``backend`` is one of
     ``"auto"``, ``"asyncio"``, ``"trio"`` or ``"anyio"``.
