@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Ordered (pattern, replacement) pairs; specific names come before the general rules.
 SUBSTITUTIONS: list[tuple[str, str]] = [
+    (r"\._async\.", "._sync."),  # imports of another generated module
     (r"\bAsyncIteratorByteStream\b", "IteratorByteStream"),
     (r"\bAsyncIterator\b", "Iterator"),
     (r"\bStopAsyncIteration\b", "StopIteration"),

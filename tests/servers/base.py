@@ -16,6 +16,7 @@ __all__ = [
     "Server",
     "client_sockets_to",
     "connect",
+    "free_port",
     "http_get",
     "wait_until_serving",
 ]
@@ -159,3 +160,11 @@ def client_sockets_to(port: int) -> int:
     with open("/proc/net/tcp") as table:
         rows = [line.split() for line in table.readlines()[1:]]
     return sum(1 for row in rows if int(row[2].split(":")[1], 16) == port and row[9] in inodes)
+
+
+def free_port() -> int:
+    """A loopback TCP port that was free a moment ago, for servers that need the port
+    before they start (subprocesses); callers retry if another process takes it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from types import TracebackType
 import pytest
 
 from .app import pattern
-from .base import Server, wait_until_serving
+from .base import Server, free_port, wait_until_serving
 from .tls import TLSMaterial
 
 __all__ = ["INDEX_BODY", "Nginx", "find_nginx", "nginx_version", "require_nginx"]
@@ -74,12 +73,6 @@ def nginx_version(binary: str) -> tuple[int, ...]:
 
 def _running(process: subprocess.Popen[bytes]) -> Callable[[], bool]:
     return lambda: process.poll() is None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Nginx:
@@ -219,8 +212,8 @@ http {{
         version = nginx_version(self.binary)
         last_error = ""
         for _ in range(_STARTUP_ATTEMPTS):
-            http = Server("127.0.0.1", _free_port(), "http")
-            https = Server("127.0.0.1", _free_port(), "https")
+            http = Server("127.0.0.1", free_port(), "http")
+            https = Server("127.0.0.1", free_port(), "https")
             if http.port == https.port:
                 continue
             conf = self.prefix / "nginx.conf"

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from types import TracebackType
 
-from .base import Listening, Server
+from .base import Listening, Server, free_port
 from .raw import OK_RESPONSE, Request, RequestReader, wait_for_client_close
 from .tls import TLSMaterial
 
@@ -30,12 +30,6 @@ __all__ = ["CONNECT_OK", "Pproxy", "ScriptedProxy"]
 
 CONNECT_OK = b"HTTP/1.1 200 Connection established\r\n\r\n"
 _STARTUP_ATTEMPTS = 3
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Pproxy(Listening):
@@ -50,7 +44,7 @@ class Pproxy(Listening):
     def start(self, timeout: float = 10.0) -> Server:
         last_error = ""
         for _ in range(_STARTUP_ATTEMPTS):  # a port taken in between: try another
-            server = Server("127.0.0.1", _free_port(), "https" if self.tls else "http")
+            server = Server("127.0.0.1", free_port(), "https" if self.tls else "http")
             command = [sys.executable, "-m", "pproxy"]
             if self.tls is None:
                 command += ["-l", f"http://127.0.0.1:{server.port}"]

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from httpcore_interfaces import (
-    AsyncByteStream,
     ConnectError,
     ConnectTimeout,
     LocalProtocolError,
@@ -31,6 +30,7 @@ from httpcore_interfaces import (
 )
 from httpcore_pool import AsyncConnectionPool
 from httpcore_streams import AsyncIteratorByteStream, PlainByteStream
+from tests.helpers._async.exchange import connection_states, fetch, read_all
 from tests.servers.base import Server
 from tests.servers.raw import (
     OK_BODY,
@@ -49,26 +49,6 @@ from tests.servers.raw import (
     close_after_request,
     response,
 )
-
-
-async def read_all(stream: AsyncByteStream) -> bytes:
-    try:
-        return b"".join([chunk async for chunk in stream])
-    finally:
-        await stream.aclose()
-
-
-async def fetch(
-    pool: AsyncConnectionPool, url: Any, method: bytes = b"GET", **kwargs: Any
-) -> tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, Any]]:
-    status, headers, stream, ext = await pool.arequest(method, url, **kwargs)
-    return status, headers, await read_all(stream), ext
-
-
-async def connection_states(pool: AsyncConnectionPool) -> list[str]:
-    info = await pool.get_connection_info()
-    return [state for states in info.values() for state in states]
-
 
 # -- HTTP/1.1 behaviour --------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ import pytest
 from h2.errors import ErrorCodes
 
 from httpcore_interfaces import (
-    AsyncByteStream,
     ConnectError,
     ReadError,
     ReadTimeout,
@@ -19,17 +18,11 @@ from httpcore_interfaces import (
 )
 from httpcore_pool import AsyncConnectionPool
 from httpcore_streams import AsyncIteratorByteStream, PlainByteStream
+from tests.helpers._async.exchange import read_all
 from tests.servers.base import Server
 from tests.servers.fixtures import HypercornFactory
 from tests.servers.h2server import H2Behaviour, H2ServerFactory
 from tests.servers.tls import TLSMaterial
-
-
-async def read_all(stream: AsyncByteStream) -> bytes:
-    try:
-        return b"".join([chunk async for chunk in stream])
-    finally:
-        await stream.aclose()
 
 
 async def fetch(pool: AsyncConnectionPool, url: Any, **kwargs: Any) -> tuple[int, bytes, str]:

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from httpcore_interfaces import (
-    SyncByteStream,
     ConnectError,
     ConnectTimeout,
     LocalProtocolError,
@@ -32,6 +31,7 @@ from httpcore_interfaces import (
 )
 from httpcore_pool import SyncConnectionPool
 from httpcore_streams import IteratorByteStream, PlainByteStream
+from tests.helpers._sync.exchange import connection_states, fetch, read_all
 from tests.servers.base import Server
 from tests.servers.raw import (
     OK_BODY,
@@ -50,26 +50,6 @@ from tests.servers.raw import (
     close_after_request,
     response,
 )
-
-
-def read_all(stream: SyncByteStream) -> bytes:
-    try:
-        return b"".join([chunk for chunk in stream])
-    finally:
-        stream.close()
-
-
-def fetch(
-    pool: SyncConnectionPool, url: Any, method: bytes = b"GET", **kwargs: Any
-) -> tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, Any]]:
-    status, headers, stream, ext = pool.request(method, url, **kwargs)
-    return status, headers, read_all(stream), ext
-
-
-def connection_states(pool: SyncConnectionPool) -> list[str]:
-    info = pool.get_connection_info()
-    return [state for states in info.values() for state in states]
-
 
 # -- HTTP/1.1 behaviour --------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ import pytest
 from h2.errors import ErrorCodes
 
 from httpcore_interfaces import (
-    SyncByteStream,
     ConnectError,
     ReadError,
     ReadTimeout,
@@ -20,17 +19,11 @@ from httpcore_interfaces import (
 )
 from httpcore_pool import SyncConnectionPool
 from httpcore_streams import IteratorByteStream, PlainByteStream
+from tests.helpers._sync.exchange import read_all
 from tests.servers.base import Server
 from tests.servers.fixtures import HypercornFactory
 from tests.servers.h2server import H2Behaviour, H2ServerFactory
 from tests.servers.tls import TLSMaterial
-
-
-def read_all(stream: SyncByteStream) -> bytes:
-    try:
-        return b"".join([chunk for chunk in stream])
-    finally:
-        stream.close()
 
 
 def fetch(pool: SyncConnectionPool, url: Any, **kwargs: Any) -> tuple[int, bytes, str]:

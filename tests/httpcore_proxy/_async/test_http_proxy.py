@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from httpcore_interfaces import (
-    AsyncByteStream,
     ConnectError,
     ConnectTimeout,
     PoolTimeout,
@@ -23,7 +22,8 @@ from httpcore_interfaces import (
 )
 from httpcore_proxy import AsyncHTTPProxy
 from httpcore_streams import PlainByteStream
-from tests.servers.base import Server
+from tests.helpers._async.exchange import connection_states, fetch, read_all
+from tests.servers.base import Server, free_port
 from tests.servers.fixtures import HypercornFactory
 from tests.servers.proxies import CONNECT_OK, ScriptedProxy
 from tests.servers.raw import (
@@ -35,32 +35,6 @@ from tests.servers.raw import (
 )
 
 HELLO = b"Hello, world!"
-
-
-async def read_all(stream: AsyncByteStream) -> bytes:
-    try:
-        return b"".join([chunk async for chunk in stream])
-    finally:
-        await stream.aclose()
-
-
-async def fetch(
-    proxy: AsyncHTTPProxy, url: Any, method: bytes = b"GET", **kwargs: Any
-) -> tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, Any]]:
-    status, headers, stream, ext = await proxy.arequest(method, url, **kwargs)
-    return status, headers, await read_all(stream), ext
-
-
-async def connection_states(proxy: AsyncHTTPProxy) -> list[str]:
-    info = await proxy.get_connection_info()
-    return [state for states in info.values() for state in states]
-
-
-def unused_port() -> int:
-    """A loopback port nothing listens on (it was free a moment ago)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- forwarding ----------------------------------------------------------------------------
@@ -315,7 +289,7 @@ async def test_target_certificate_is_verified_inside_the_tunnel(
 
 @pytest.mark.anyio
 async def test_unreachable_proxy_is_a_connect_error(hypercorn_http: Server) -> None:
-    proxy_url = (b"http", b"127.0.0.1", unused_port(), b"/")
+    proxy_url = (b"http", b"127.0.0.1", free_port(), b"/")
     async with AsyncHTTPProxy(proxy_url=proxy_url, max_connections=1) as proxy:
         for url in (hypercorn_http.url("/"), (b"https", b"example.org", None, b"/")):
             with pytest.raises(ConnectError, match="Connection refused"):
@@ -325,7 +299,7 @@ async def test_unreachable_proxy_is_a_connect_error(hypercorn_http: Server) -> N
 
 @pytest.mark.anyio
 async def test_retries_apply_to_the_connection_to_the_proxy() -> None:
-    proxy_url = (b"http", b"127.0.0.1", unused_port(), b"/")
+    proxy_url = (b"http", b"127.0.0.1", free_port(), b"/")
     attempts: list[str] = []
 
     def trace(event: str, info: dict[str, Any]) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from httpcore_interfaces import (
-    SyncByteStream,
     ConnectError,
     ConnectTimeout,
     PoolTimeout,
@@ -24,7 +23,8 @@ from httpcore_interfaces import (
 )
 from httpcore_proxy import SyncHTTPProxy
 from httpcore_streams import PlainByteStream
-from tests.servers.base import Server
+from tests.helpers._sync.exchange import connection_states, fetch, read_all
+from tests.servers.base import Server, free_port
 from tests.servers.fixtures import HypercornFactory
 from tests.servers.proxies import CONNECT_OK, ScriptedProxy
 from tests.servers.raw import (
@@ -36,32 +36,6 @@ from tests.servers.raw import (
 )
 
 HELLO = b"Hello, world!"
-
-
-def read_all(stream: SyncByteStream) -> bytes:
-    try:
-        return b"".join([chunk for chunk in stream])
-    finally:
-        stream.close()
-
-
-def fetch(
-    proxy: SyncHTTPProxy, url: Any, method: bytes = b"GET", **kwargs: Any
-) -> tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, Any]]:
-    status, headers, stream, ext = proxy.request(method, url, **kwargs)
-    return status, headers, read_all(stream), ext
-
-
-def connection_states(proxy: SyncHTTPProxy) -> list[str]:
-    info = proxy.get_connection_info()
-    return [state for states in info.values() for state in states]
-
-
-def unused_port() -> int:
-    """A loopback port nothing listens on (it was free a moment ago)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- forwarding ----------------------------------------------------------------------------
@@ -300,7 +274,7 @@ def test_target_certificate_is_verified_inside_the_tunnel(
 
 
 def test_unreachable_proxy_is_a_connect_error(hypercorn_http: Server) -> None:
-    proxy_url = (b"http", b"127.0.0.1", unused_port(), b"/")
+    proxy_url = (b"http", b"127.0.0.1", free_port(), b"/")
     with SyncHTTPProxy(proxy_url=proxy_url, max_connections=1) as proxy:
         for url in (hypercorn_http.url("/"), (b"https", b"example.org", None, b"/")):
             with pytest.raises(ConnectError, match="Connection refused"):
@@ -309,7 +283,7 @@ def test_unreachable_proxy_is_a_connect_error(hypercorn_http: Server) -> None:
 
 
 def test_retries_apply_to_the_connection_to_the_proxy() -> None:
-    proxy_url = (b"http", b"127.0.0.1", unused_port(), b"/")
+    proxy_url = (b"http", b"127.0.0.1", free_port(), b"/")
     attempts: list[str] = []
 
     def trace(event: str, info: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ method, target or header) ``LocalProtocolError``, and unknown schemes
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +18,14 @@ from httpcore_interfaces import URL, Headers, LocalProtocolError, Origin, Unsupp
 
 from ._trace import TraceCallback
 
-__all__ = ["DEFAULT_PORTS", "Request", "Timeouts", "check_headers", "origin_to_str"]
+__all__ = [
+    "DEFAULT_PORTS",
+    "Request",
+    "Timeouts",
+    "check_headers",
+    "keepalive_limit",
+    "origin_to_str",
+]
 
 DEFAULT_PORTS = {b"http": 80, b"https": 443}
 IDEMPOTENT_METHODS = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
@@ -111,6 +119,19 @@ class Request:
         if port == DEFAULT_PORTS[scheme]:
             return host
         return host + b":" + str(port).encode("ascii")
+
+
+def keepalive_limit(max_keepalive_connections: int | None, max_keepalive: int | None) -> int | None:
+    """``max_keepalive_connections``, or its deprecated alias ``max_keepalive``, which warns
+    at the line that called the constructor calling this."""
+    if max_keepalive is None:
+        return max_keepalive_connections
+    warnings.warn(
+        "'max_keepalive' is deprecated; use 'max_keepalive_connections'.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return max_keepalive if max_keepalive_connections is None else max_keepalive_connections
 
 
 def origin_to_str(origin: Origin) -> str:

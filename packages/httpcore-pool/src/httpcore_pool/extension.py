@@ -7,7 +7,7 @@ name starts with ``_`` may change at any time.
 """
 
 from ._backends.base import READ_SIZE, AsyncNetworkStream, SyncNetworkStream
-from ._models import Request, check_headers
+from ._models import Request, check_headers, keepalive_limit
 from ._ssl import default_ssl_context
 from ._trace import Trace, get_logger
 
@@ -20,4 +20,5 @@ __all__ = [
     "check_headers",
     "default_ssl_context",
     "get_logger",
+    "keepalive_limit",
 ]

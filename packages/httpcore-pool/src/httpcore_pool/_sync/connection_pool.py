@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ssl
 import time
-import warnings
 from collections.abc import Iterator, Iterable
 from typing import Any
 
@@ -31,7 +30,7 @@ from httpcore_interfaces import (
 from httpcore_streams import PlainByteStream
 
 from .._backends.base import SyncNetworkBackend, SyncNetworkStream
-from .._models import Request, origin_to_str
+from .._models import Request, keepalive_limit, origin_to_str
 from .._pool_state import PoolState, Waiter
 from .._ssl import ssl_context_for
 from .._synchronization import SyncEvent, SyncPoolLock, SyncShieldCancellation
@@ -70,14 +69,7 @@ class SyncConnectionPool(SyncHTTPTransport):
         max_keepalive: int | None = None,
         backend: str = "sync",
     ) -> None:
-        if max_keepalive is not None:
-            warnings.warn(
-                "'max_keepalive' is deprecated; use 'max_keepalive_connections'.",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            if max_keepalive_connections is None:
-                max_keepalive_connections = max_keepalive
+        max_keepalive_connections = keepalive_limit(max_keepalive_connections, max_keepalive)
         _check_limit("max_connections", max_connections, minimum=1)
         _check_limit("max_keepalive_connections", max_keepalive_connections, minimum=0)
         if keepalive_expiry is not None and (

@@ -10,7 +10,6 @@ request, so sharing a forwarding connection between targets would mix up respons
 from __future__ import annotations
 
 import ssl
-import warnings
 
 from httpcore_interfaces import (
     ProxyError,
@@ -27,6 +26,7 @@ from httpcore_pool.extension import (
     Trace,
     default_ssl_context,
     get_logger,
+    keepalive_limit,
 )
 
 from .._config import ProxyConfig
@@ -62,14 +62,7 @@ class AsyncHTTPProxy(AsyncConnectionPool):
         local_address: str | None = None,
     ) -> None:
         self._proxy = ProxyConfig(proxy_url, proxy_headers, proxy_mode)
-        if max_keepalive is not None:
-            warnings.warn(
-                "'max_keepalive' is deprecated; use 'max_keepalive_connections'.",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            if max_keepalive_connections is None:
-                max_keepalive_connections = max_keepalive
+        max_keepalive_connections = keepalive_limit(max_keepalive_connections, max_keepalive)
         super().__init__(
             ssl_context=ssl_context,
             max_connections=max_connections,

@@ -11,7 +11,6 @@ request, so sharing a forwarding connection between targets would mix up respons
 from __future__ import annotations
 
 import ssl
-import warnings
 
 from httpcore_interfaces import (
     ProxyError,
@@ -28,6 +27,7 @@ from httpcore_pool.extension import (
     Trace,
     default_ssl_context,
     get_logger,
+    keepalive_limit,
 )
 
 from .._config import ProxyConfig
@@ -63,14 +63,7 @@ class SyncHTTPProxy(SyncConnectionPool):
         local_address: str | None = None,
     ) -> None:
         self._proxy = ProxyConfig(proxy_url, proxy_headers, proxy_mode)
-        if max_keepalive is not None:
-            warnings.warn(
-                "'max_keepalive' is deprecated; use 'max_keepalive_connections'.",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            if max_keepalive_connections is None:
-                max_keepalive_connections = max_keepalive
+        max_keepalive_connections = keepalive_limit(max_keepalive_connections, max_keepalive)
         super().__init__(
             ssl_context=ssl_context,
             max_connections=max_connections,
