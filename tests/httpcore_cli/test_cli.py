@@ -141,7 +141,14 @@ def test_verbose_shows_heads_and_steps(hypercorn_https: Server, tls_material: TL
     )  # fmt: skip
     shown = result.stderr.decode()
     assert result.stdout == b"Hello, world!"
-    for line in ("* Connected to localhost", "ALPN h2", "> GET / HTTP/2", "< HTTP/2 200"):
+    for line in (
+        "* Connected to localhost",
+        "ALPN h2",
+        "> GET / HTTP/2",
+        "< HTTP/2 200",
+        "* Response body received in",
+        "* Pool closed",
+    ):
         assert line in shown, shown
 
 

@@ -266,3 +266,47 @@ async def test_responses_closed_unfinished_give_their_window_back(
         ext = {"timeout": {"read": 5}}
         assert (await fetch(pool, server.url("/bytes?size=2000000"), ext=ext))[0] == 200
     assert server.stats.connections == 1
+
+
+@pytest.mark.anyio
+async def test_trace_reports_each_http2_step(
+    hypercorn_https: Server, h2_context: ssl.SSLContext
+) -> None:
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        events.append((event, info))
+
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        status, _, stream, _ = await pool.arequest(
+            b"GET", hypercorn_https.url("/"), ext={"trace": trace}
+        )
+        assert (status, await read_all(stream)) == (200, b"Hello, world!")
+        _, _, early, _ = await pool.arequest(
+            b"GET", hypercorn_https.url("/bytes?size=300000"), ext={"trace": trace}
+        )
+        async for _chunk in early:
+            break
+        await early.aclose()
+    names = [name for name, _ in events]
+    assert names[:4] == [
+        "connection.connect_tcp.started",
+        "connection.connect_tcp.complete",
+        "connection.start_tls.started",
+        "connection.start_tls.complete",
+    ]
+    first = names[: names.index("http2.response_closed.complete") + 1]
+    assert first[4:] == [
+        "http2.send_request_headers.started",
+        "http2.send_request_headers.complete",
+        "http2.send_request_body.started",
+        "http2.send_request_body.complete",
+        "http2.receive_response_headers.started",
+        "http2.receive_response_headers.complete",
+        "http2.receive_response_body.started",
+        "http2.receive_response_body.complete",
+        "http2.response_closed.started",
+        "http2.response_closed.complete",
+    ]
+    bodies = [info for name, info in events if name == "http2.receive_response_body.complete"]
+    assert [info.get("closed_early", False) for info in bodies] == [False, True]

@@ -111,3 +111,32 @@ class Trace:
             self._logger.log(TRACE_LOG_LEVEL, "%s %s", event, details)
         if self._callback is not None:
             self._callback(event, info)
+
+
+class BodyTrace:
+    """Trace a response body from its first read to its end, a failure, or an early
+    close (``info["closed_early"]``); a body is read across many calls, not in a block."""
+
+    __slots__ = ("_callback", "_logger", "_name", "_trace")
+
+    def __init__(self, name: str, logger: logging.Logger, callback: TraceCallback | None):
+        self._name = name
+        self._logger = logger
+        self._callback = callback
+        self._trace: Trace | None = None
+
+    def reading(self) -> None:
+        if self._trace is None:
+            self._trace = Trace(self._name, self._logger, self._callback).__enter__()
+
+    def ended(self, exc: BaseException | None = None) -> None:
+        if self._trace is not None and not self._trace.finished:
+            if exc is None:
+                self._trace.__exit__(None, None, None)
+            else:
+                self._trace.__exit__(type(exc), exc, exc.__traceback__)
+
+    def closed(self) -> None:
+        if self._trace is not None and not self._trace.finished:
+            self._trace.info["closed_early"] = True  # before the end of the body
+            self._trace.__exit__(None, None, None)

@@ -26,7 +26,7 @@ from .._backends.base import READ_SIZE, AsyncNetworkStream
 from .._exceptions import describe
 from .._models import Request
 from .._synchronization import AsyncShieldCancellation
-from .._trace import Trace, get_logger
+from .._trace import BodyTrace, Trace, get_logger
 from .interfaces import AsyncConnectionInterface
 
 __all__ = ["AsyncHTTP11Connection"]
@@ -237,7 +237,7 @@ class HTTP11ResponseStream(AsyncByteStream):
         self._connection = connection
         self._request = request
         self._closed = False
-        self._trace: Trace | None = None
+        self._trace = BodyTrace("http11.receive_response_body", logger, request.trace)
 
     def __aiter__(self) -> HTTP11ResponseStream:
         return self
@@ -245,26 +245,22 @@ class HTTP11ResponseStream(AsyncByteStream):
     async def __anext__(self) -> bytes:
         if self._closed:
             raise StopAsyncIteration
-        request = self._request
-        if self._trace is None:
-            self._trace = Trace("http11.receive_response_body", logger, request.trace).__enter__()
+        self._trace.reading()
         try:
-            chunk = await self._connection.receive_body_chunk(request.timeouts.read)
+            chunk = await self._connection.receive_body_chunk(self._request.timeouts.read)
         except BaseException as exc:
-            self._trace.__exit__(type(exc), exc, exc.__traceback__)
+            self._trace.ended(exc)
             await self.aclose()
             raise
         if chunk is None:
-            self._trace.__exit__(None, None, None)
+            self._trace.ended()
             raise StopAsyncIteration
         return chunk
 
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
-            if self._trace is not None and not self._trace.finished:
-                self._trace.info["closed_early"] = True  # before the end of the body
-                self._trace.__exit__(None, None, None)
+            self._trace.closed()
             with Trace("http11.response_closed", logger, self._request.trace):
                 await self._connection.response_closed(self._request)
 

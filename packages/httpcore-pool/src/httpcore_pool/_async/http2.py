@@ -43,7 +43,7 @@ from .._backends.base import READ_SIZE, AsyncNetworkStream
 from .._exceptions import describe
 from .._models import Request
 from .._synchronization import AsyncLock, AsyncShieldCancellation
-from .._trace import Trace, get_logger
+from .._trace import BodyTrace, Trace, get_logger
 from .interfaces import AsyncConnectionInterface
 
 __all__ = ["AsyncHTTP2Connection", "StreamRefused"]
@@ -462,7 +462,7 @@ class HTTP2ResponseStream(AsyncByteStream):
     """The body of one response on a shared connection; closing it early resets only
     its own stream."""
 
-    __slots__ = ("_closed", "_connection", "_ended", "_request", "_stream_id")
+    __slots__ = ("_closed", "_connection", "_ended", "_request", "_stream_id", "_trace")
 
     def __init__(self, connection: AsyncHTTP2Connection, request: Request, stream_id: int):
         self._connection = connection
@@ -470,6 +470,7 @@ class HTTP2ResponseStream(AsyncByteStream):
         self._stream_id = stream_id
         self._closed = False
         self._ended = False
+        self._trace = BodyTrace("http2.receive_response_body", logger, request.trace)
 
     def __aiter__(self) -> HTTP2ResponseStream:
         return self
@@ -477,20 +478,25 @@ class HTTP2ResponseStream(AsyncByteStream):
     async def __anext__(self) -> bytes:
         if self._closed or self._ended:
             raise StopAsyncIteration
+        self._trace.reading()
         try:
             chunk = await self._connection.receive_body_chunk(self._request, self._stream_id)
-        except BaseException:
+        except BaseException as exc:
+            self._trace.ended(exc)
             await self.aclose()
             raise
         if chunk is None:
             self._ended = True
+            self._trace.ended()
             raise StopAsyncIteration
         return chunk
 
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
-            await self._connection._stream_done(self._stream_id, reset=not self._ended)
+            self._trace.closed()
+            with Trace("http2.response_closed", logger, self._request.trace):
+                await self._connection._stream_done(self._stream_id, reset=not self._ended)
 
 
 def _reset_error(stream_id: int, error_code: Any) -> RemoteProtocolError:

@@ -27,7 +27,7 @@ from .._backends.base import READ_SIZE, SyncNetworkStream
 from .._exceptions import describe
 from .._models import Request
 from .._synchronization import SyncShieldCancellation
-from .._trace import Trace, get_logger
+from .._trace import BodyTrace, Trace, get_logger
 from .interfaces import SyncConnectionInterface
 
 __all__ = ["SyncHTTP11Connection"]
@@ -238,7 +238,7 @@ class HTTP11ResponseStream(SyncByteStream):
         self._connection = connection
         self._request = request
         self._closed = False
-        self._trace: Trace | None = None
+        self._trace = BodyTrace("http11.receive_response_body", logger, request.trace)
 
     def __iter__(self) -> HTTP11ResponseStream:
         return self
@@ -246,26 +246,22 @@ class HTTP11ResponseStream(SyncByteStream):
     def __next__(self) -> bytes:
         if self._closed:
             raise StopIteration
-        request = self._request
-        if self._trace is None:
-            self._trace = Trace("http11.receive_response_body", logger, request.trace).__enter__()
+        self._trace.reading()
         try:
-            chunk = self._connection.receive_body_chunk(request.timeouts.read)
+            chunk = self._connection.receive_body_chunk(self._request.timeouts.read)
         except BaseException as exc:
-            self._trace.__exit__(type(exc), exc, exc.__traceback__)
+            self._trace.ended(exc)
             self.close()
             raise
         if chunk is None:
-            self._trace.__exit__(None, None, None)
+            self._trace.ended()
             raise StopIteration
         return chunk
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            if self._trace is not None and not self._trace.finished:
-                self._trace.info["closed_early"] = True  # before the end of the body
-                self._trace.__exit__(None, None, None)
+            self._trace.closed()
             with Trace("http11.response_closed", logger, self._request.trace):
                 self._connection.response_closed(self._request)
 

@@ -44,7 +44,7 @@ from .._backends.base import READ_SIZE, SyncNetworkStream
 from .._exceptions import describe
 from .._models import Request
 from .._synchronization import SyncLock, SyncShieldCancellation
-from .._trace import Trace, get_logger
+from .._trace import BodyTrace, Trace, get_logger
 from .interfaces import SyncConnectionInterface
 
 __all__ = ["SyncHTTP2Connection", "StreamRefused"]
@@ -463,7 +463,7 @@ class HTTP2ResponseStream(SyncByteStream):
     """The body of one response on a shared connection; closing it early resets only
     its own stream."""
 
-    __slots__ = ("_closed", "_connection", "_ended", "_request", "_stream_id")
+    __slots__ = ("_closed", "_connection", "_ended", "_request", "_stream_id", "_trace")
 
     def __init__(self, connection: SyncHTTP2Connection, request: Request, stream_id: int):
         self._connection = connection
@@ -471,6 +471,7 @@ class HTTP2ResponseStream(SyncByteStream):
         self._stream_id = stream_id
         self._closed = False
         self._ended = False
+        self._trace = BodyTrace("http2.receive_response_body", logger, request.trace)
 
     def __iter__(self) -> HTTP2ResponseStream:
         return self
@@ -478,20 +479,25 @@ class HTTP2ResponseStream(SyncByteStream):
     def __next__(self) -> bytes:
         if self._closed or self._ended:
             raise StopIteration
+        self._trace.reading()
         try:
             chunk = self._connection.receive_body_chunk(self._request, self._stream_id)
-        except BaseException:
+        except BaseException as exc:
+            self._trace.ended(exc)
             self.close()
             raise
         if chunk is None:
             self._ended = True
+            self._trace.ended()
             raise StopIteration
         return chunk
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._connection._stream_done(self._stream_id, reset=not self._ended)
+            self._trace.closed()
+            with Trace("http2.response_closed", logger, self._request.trace):
+                self._connection._stream_done(self._stream_id, reset=not self._ended)
 
 
 def _reset_error(stream_id: int, error_code: Any) -> RemoteProtocolError:

@@ -50,6 +50,8 @@ def run_single(settings: Settings) -> None:
                 _write_body(body, response_headers, settings.output)
         finally:
             body.close()
+    if verbose is not None:
+        verbose.pool_closed()
 
 
 def _write_head(status: int, headers: list[tuple[bytes, bytes]], ext: dict[str, Any]) -> None:

@@ -66,10 +66,15 @@ class Verbose:
         if name.endswith("receive_response_headers"):
             return f"Response headers received in {_ms(info)}"
         if name.endswith("receive_response_body"):
+            if info.get("closed_early"):
+                return f"Response closed before the end of its body, after {_ms(info)}"
             return f"Response body received in {_ms(info)}"
         if name == "http11.close":
             return "Connection closed"
         return None
+
+    def pool_closed(self) -> None:
+        self._print("*", "Pool closed, and every connection in it")
 
     def response(
         self, status: int, headers: list[tuple[bytes, bytes]], ext: dict[str, Any]
