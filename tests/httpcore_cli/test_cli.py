@@ -239,12 +239,17 @@ def test_refused_connection_with_retries() -> None:
         (["-H", "no colon", "http://example.org/"], b"Name: value"),
         (["--proxy", "http://p:1", "--uds", "/x", "http://example.org/"], b"cannot be combined"),
         (["--repeat", "2", "-d", "@-", "http://example.org/"], b"stdin"),
+        (["-X", "GÉT", "http://example.org/"], b"one ASCII word"),
+        (["-H", "X-Sign: €", "http://example.org/"], b"Latin-1 values"),
+        (["http://[::1/"], b"Invalid IPv6 URL"),
+        (["--proxy", "http://[::1", "http://example.org/"], b"Proxy URL"),
     ],
 )
 def test_bad_usage_exits_2(args: list[str], message: bytes) -> None:
     result = httpcore(*args)
     assert result.returncode == 2
     assert message in result.stderr
+    assert b"Traceback" not in result.stderr
 
 
 def test_help_documents_the_exit_codes() -> None:

@@ -60,10 +60,13 @@ def test_the_proxies_are_pools_and_transports() -> None:
         ({"proxy_url": (b"http", b"proxy", "3128", b"/")}, TypeError, "proxy_url port"),
         ({"proxy_headers": {b"a": b"b"}}, TypeError, "proxy_headers"),
         ({"proxy_headers": [(b"X-A", b"1\r\nX-B: 2")]}, LocalProtocolError, "proxy_headers"),
+        ({"proxy_headers": [(b"Content-Length", b"5")]}, ValueError, "Content-Length"),
+        ({"proxy_headers": [(b"transfer-encoding", b"chunked")]}, ValueError, "transfer-enc"),
         ({"proxy_mode": "TUNNEL"}, ValueError, "proxy_mode 'TUNNEL'"),
         ({"proxy_mode": b"DEFAULT"}, TypeError, "proxy_mode must be a str"),
         ({"max_connections": 0}, ValueError, "max_connections"),
         ({"backend": "gevent"}, ValueError, "backend"),
+        ({"proxy_ssl_context": "ctx"}, TypeError, "proxy_ssl_context"),
     ],
 )
 def test_bad_settings_are_refused_naming_the_argument(

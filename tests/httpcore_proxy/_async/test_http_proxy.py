@@ -16,6 +16,7 @@ import pytest
 from httpcore_interfaces import (
     ConnectError,
     ConnectTimeout,
+    LocalProtocolError,
     PoolTimeout,
     ProxyError,
     ReadTimeout,
@@ -33,6 +34,7 @@ from tests.servers.raw import (
     response,
     wait_for_client_close,
 )
+from tests.servers.tls import TLSMaterial
 
 HELLO = b"Hello, world!"
 
@@ -326,14 +328,58 @@ async def test_tls_handshake_with_a_silent_https_proxy_times_out(
 
 
 @pytest.mark.anyio
-async def test_a_proxy_choosing_http2_is_refused_clearly(
-    hypercorn_https: Server, h2_context: ssl.SSLContext
+async def test_a_proxy_choosing_http2_is_refused_unless_it_has_its_own_context(
+    hypercorn_https: Server, client_ssl_context: ssl.SSLContext, tls_material: TLSMaterial
 ) -> None:
-    # hypercorn is no proxy, but it picks h2 by ALPN as an HTTP/2-speaking proxy would.
-    async with AsyncHTTPProxy(proxy_url=hypercorn_https.url(), ssl_context=h2_context) as proxy:
-        with pytest.raises(ProxyError, match="chose HTTP/2"):
-            await fetch(proxy, (b"http", b"example.org", None, b"/"))
+    # hypercorn is no proxy, but it picks h2 by ALPN as an HTTP/2-speaking proxy would;
+    # http2=True makes the caller's context offer h2, to the proxy too.
+    target = (b"http", b"example.org", None, b"/")
+    async with AsyncHTTPProxy(
+        proxy_url=hypercorn_https.url(), ssl_context=client_ssl_context, http2=True
+    ) as proxy:
+        with pytest.raises(ProxyError, match="give proxy_ssl_context="):
+            await fetch(proxy, target)
         assert await proxy.get_connection_info() == {}
+    async with AsyncHTTPProxy(
+        proxy_url=hypercorn_https.url(),
+        ssl_context=client_ssl_context,
+        http2=True,
+        proxy_ssl_context=tls_material.client_context(alpn=["http/1.1"]),
+    ) as proxy:
+        status, _, _, ext = await fetch(proxy, target)  # hypercorn knows no example.org
+        assert (status, ext["http_version"]) == (404, "HTTP/1.1")
+
+
+@pytest.mark.anyio
+async def test_a_host_among_proxy_headers_is_for_connect_only(
+    raw_server: RawServerFactory,
+) -> None:
+    scripted = ScriptedProxy(connect_answer=None)
+    proxy_headers = [(b"Host", b"proxy.internal:3128")]
+    async with AsyncHTTPProxy(
+        proxy_url=raw_server(scripted).url(), proxy_headers=proxy_headers
+    ) as proxy:
+        await fetch(proxy, (b"http", b"example.org", None, b"/x"))
+        with pytest.raises(ProxyError):
+            await fetch(proxy, (b"https", b"example.org", None, b"/"))
+    forwarded, connect = scripted.requests
+    assert forwarded.headers[0] == (b"Host", b"example.org")
+    assert [value for name, value in forwarded.headers if name.lower() == b"host"] == [
+        b"example.org"
+    ]
+    assert connect.headers == [(b"Host", b"proxy.internal:3128")]
+
+
+@pytest.mark.anyio
+async def test_a_connect_target_h11_refuses_is_a_local_protocol_error(
+    raw_server: RawServerFactory,
+) -> None:
+    scripted = ScriptedProxy()
+    async with AsyncHTTPProxy(proxy_url=raw_server(scripted).url(), max_connections=1) as proxy:
+        with pytest.raises(LocalProtocolError, match="Cannot ask for a tunnel"):
+            await fetch(proxy, (b"https", b"exa\tmple.org", None, b"/"))
+        assert await proxy.get_connection_info() == {}
+    assert scripted.requests == []  # nothing went out
 
 
 # -- the pool's promises, through the proxy ----------------------------------------------

@@ -17,6 +17,7 @@ __all__ = ["PROXY_MODES", "ProxyConfig"]
 
 PROXY_MODES = ("DEFAULT", "FORWARD_ONLY", "TUNNEL_ONLY")
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
+_FRAMING = (b"content-length", b"transfer-encoding")
 
 
 class ProxyConfig:
@@ -27,6 +28,12 @@ class ProxyConfig:
     def __init__(self, proxy_url: Any, proxy_headers: Any, proxy_mode: Any) -> None:
         self.origin: Origin = _check_proxy_url(proxy_url)
         self.headers: Headers = check_headers(proxy_headers, "proxy_headers")
+        for name, _ in self.headers:
+            if name.lower() in _FRAMING:
+                raise ValueError(
+                    f"proxy_headers must not hold {name.decode('latin-1')!r}: it would "
+                    "reframe every forwarded request and the CONNECT exchange"
+                )
         if not isinstance(proxy_mode, str):
             raise TypeError(f"proxy_mode must be a str, not {type(proxy_mode).__name__}")
         if proxy_mode not in PROXY_MODES:
@@ -47,7 +54,14 @@ class ProxyConfig:
         in (the request's own headers win). ``Host`` still names the target."""
         scheme = request.origin[0]
         request.target = scheme + b"://" + request.host_header() + request.target
-        request.headers = merge_headers(self.headers, request.headers)
+        headers = merge_headers(self.headers, request.headers)
+        if not any(name.lower() == b"host" for name, _ in request.headers):
+            # A Host among the proxy headers is for CONNECT; a forwarded request names
+            # its target, first, as the pool would have.
+            headers = [(b"Host", request.host_header())] + [
+                item for item in headers if item[0].lower() != b"host"
+            ]
+        request.headers = headers
 
 
 def merge_headers(defaults: Headers, overrides: Headers) -> Headers:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import h11
 
-from httpcore_interfaces import Headers, Origin, ProxyError
+from httpcore_interfaces import Headers, LocalProtocolError, Origin, ProxyError
 
 __all__ = ["TunnelSetup", "authority"]
 
@@ -39,10 +39,13 @@ class TunnelSetup:
         self._headers += proxy_headers
 
     def request_bytes(self) -> bytes:
-        head = self._h11.send(
-            h11.Request(method=b"CONNECT", target=self.target, headers=self._headers)
-        )
-        tail = self._h11.send(h11.EndOfMessage())
+        try:
+            head = self._h11.send(
+                h11.Request(method=b"CONNECT", target=self.target, headers=self._headers)
+            )
+            tail = self._h11.send(h11.EndOfMessage())
+        except h11.LocalProtocolError as exc:  # e.g. a tab in the host
+            raise LocalProtocolError(f"Cannot ask for a tunnel to {self.target!r}: {exc}") from exc
         return (head or b"") + (tail or b"")
 
     def receive_data(self, data: bytes) -> int | None:

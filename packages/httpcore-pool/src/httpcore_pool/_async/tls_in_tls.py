@@ -94,6 +94,10 @@ class AsyncTLSInTLSStream(AsyncNetworkStream):
                     self._incoming.write_eof()
 
     async def _flush(self, timeout: float | None) -> None:
+        if not self._outgoing.pending:
+            # Nothing of ours to send: never queue behind a writer blocked on a full
+            # transport, whose peer may be waiting for us to read.
+            return
         async with self._send_lock:
             with self._tls_lock:
                 data = self._outgoing.read()

@@ -1,8 +1,10 @@
-"""The sync backend: blocking sockets, with a timeout per operation."""
+"""The sync backend: sockets, each operation waiting until its own deadline."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import select
 import socket
 import ssl
 import time
@@ -23,39 +25,47 @@ from .base import SyncNetworkBackend, SyncNetworkStream
 
 __all__ = ["SyncBackend", "SyncSocketStream"]
 
-_UNSET = object()
-
 
 class SyncSocketStream(SyncNetworkStream):
-    __slots__ = ("_sock", "_timeout")
+    """A socket in non-blocking mode; each operation waits with ``poll()`` until its own
+    deadline. A socket-wide timeout (``settimeout``) would leak between threads: HTTP/2
+    reads in one thread while another writes with a different timeout."""
+
+    __slots__ = ("_sock",)
 
     def __init__(self, sock: socket.socket) -> None:
+        sock.setblocking(False)
         self._sock = sock
-        self._timeout: object = _UNSET
-
-    def _set_timeout(self, timeout: float | None) -> None:
-        # settimeout is a system call's worth of work: skip it when nothing changes.
-        if timeout != self._timeout:
-            self._sock.settimeout(_blocking(timeout))
-            self._timeout = timeout
 
     def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        deadline = _deadline(timeout)
         try:
-            self._set_timeout(timeout)
-            return self._sock.recv(max_bytes)
-        except TimeoutError as exc:
-            raise ReadTimeout(f"Timed out reading from the server after {timeout}s") from exc
+            while True:
+                try:
+                    return self._sock.recv(max_bytes)
+                except (BlockingIOError, ssl.SSLWantReadError):
+                    events = select.POLLIN
+                except ssl.SSLWantWriteError:
+                    events = select.POLLOUT
+                if not _wait(self._sock, events, deadline):
+                    raise ReadTimeout(f"Timed out reading from the server after {timeout}s")
         except OSError as exc:  # ssl.SSLError is an OSError
             raise ReadError(describe_os_error(exc)) from exc
 
     def write(self, data: bytes, timeout: float | None) -> None:
-        if not data:
-            return
+        deadline = _deadline(timeout)
+        view = memoryview(data)
         try:
-            self._set_timeout(timeout)
-            self._sock.sendall(data)
-        except TimeoutError as exc:
-            raise WriteTimeout(f"Timed out writing to the server after {timeout}s") from exc
+            while view:
+                try:
+                    view = view[self._sock.send(view) :]
+                    continue
+                except (BlockingIOError, ssl.SSLWantWriteError):
+                    events = select.POLLOUT
+                except ssl.SSLWantReadError:
+                    events = select.POLLIN
+                if not _wait(self._sock, events, deadline):
+                    raise WriteTimeout(f"Timed out writing to the server after {timeout}s")
         except OSError as exc:
             raise WriteError(describe_os_error(exc)) from exc
 
@@ -64,21 +74,32 @@ class SyncSocketStream(SyncNetworkStream):
     ) -> SyncNetworkStream:
         if isinstance(self._sock, ssl.SSLSocket):  # a tunnel through an https proxy
             return SyncTLSInTLSStream.handshake(self, ssl_context, server_hostname, timeout)
+        deadline = _deadline(timeout)
         try:
-            self._set_timeout(timeout)
-            tls = ssl_context.wrap_socket(self._sock, server_hostname=server_hostname)
-        except TimeoutError as exc:
-            self.close()
-            raise ConnectTimeout(f"TLS handshake timed out after {timeout}s") from exc
-        except OSError as exc:
-            self.close()
-            raise ConnectError(f"TLS handshake failed: {describe_os_error(exc)}") from exc
+            # wrap_socket() takes the socket over: from here on only tls can close it.
+            tls = ssl_context.wrap_socket(
+                self._sock, server_hostname=server_hostname, do_handshake_on_connect=False
+            )
         except BaseException:
             self.close()
             raise
-        stream = SyncSocketStream(tls)
-        stream._timeout = timeout
-        return stream
+        try:
+            while True:
+                try:
+                    tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    events = select.POLLIN
+                except ssl.SSLWantWriteError:
+                    events = select.POLLOUT
+                if not _wait(tls, events, deadline):
+                    raise ConnectTimeout(f"TLS handshake timed out after {timeout}s")
+        except BaseException as exc:
+            tls.close()
+            if isinstance(exc, OSError):
+                raise ConnectError(f"TLS handshake failed: {describe_os_error(exc)}") from exc
+            raise
+        return SyncSocketStream(tls)
 
     def close(self) -> None:
         # shutdown() first: close() alone does not wake a thread blocked in recv() on
@@ -116,9 +137,7 @@ class SyncBackend(SyncNetworkBackend):
         except OSError as exc:
             raise ConnectError(describe_os_error(exc)) from exc
         set_nodelay(sock)
-        stream = SyncSocketStream(sock)
-        stream._timeout = timeout
-        return stream
+        return SyncSocketStream(sock)
 
     def connect_unix_socket(self, path: str, timeout: float | None) -> SyncNetworkStream:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -131,12 +150,27 @@ class SyncBackend(SyncNetworkBackend):
         except OSError as exc:
             sock.close()
             raise ConnectError(describe_os_error(exc)) from exc
-        stream = SyncSocketStream(sock)
-        stream._timeout = timeout
-        return stream
+        return SyncSocketStream(sock)
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
+
+
+def _deadline(timeout: float | None) -> float | None:
+    return None if timeout is None else time.monotonic() + timeout
+
+
+def _wait(sock: socket.socket, events: int, deadline: float | None) -> bool:
+    """Wait until ``sock`` is ready for ``events`` (or has failed); False once ``deadline``
+    has passed. The caller has just tried the operation, so "ready now" was checked."""
+    if sock.fileno() < 0:
+        raise OSError(errno.EBADF, "the connection was closed")
+    poller = select.poll()
+    poller.register(sock, events)
+    if deadline is None:
+        return bool(poller.poll())
+    remaining = deadline - time.monotonic()
+    return remaining > 0 and bool(poller.poll(remaining * 1000))
 
 
 def _blocking(timeout: float | None) -> float | None:

@@ -42,7 +42,9 @@ class AsyncHTTPProxy(AsyncConnectionPool):
 
     See the httpcore 0.12 documentation for the parameters. ``proxy_mode`` is
     ``"DEFAULT"`` (forward http, tunnel https), ``"FORWARD_ONLY"`` or ``"TUNNEL_ONLY"``.
-    ``retries`` and ``local_address`` apply to the connection to the proxy.
+    Additions to the 0.12 API, keyword-only: ``retries`` and ``local_address`` apply to
+    the connection to the proxy; ``proxy_ssl_context`` is used, as it is, for TLS to an
+    https proxy (default: ``ssl_context``, which offers h2 when ``http2=True``).
     """
 
     def __init__(
@@ -60,6 +62,7 @@ class AsyncHTTPProxy(AsyncConnectionPool):
         *,
         retries: int = 0,
         local_address: str | None = None,
+        proxy_ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._proxy = ProxyConfig(proxy_url, proxy_headers, proxy_mode)
         max_keepalive_connections = keepalive_limit(max_keepalive_connections, max_keepalive)
@@ -73,8 +76,16 @@ class AsyncHTTPProxy(AsyncConnectionPool):
             local_address=local_address,
             backend=backend,
         )
-        # TLS to the proxy offers HTTP/1.1 only, unless the caller's own context says else.
-        self._proxy_ssl_context = default_ssl_context() if ssl_context is None else ssl_context
+        # TLS to an https proxy: its own context if given (used as it is), else the one for
+        # the targets, as in 0.12.3 (ours offers HTTP/1.1 only).
+        if proxy_ssl_context is not None and not isinstance(proxy_ssl_context, ssl.SSLContext):
+            raise TypeError(
+                "proxy_ssl_context must be an ssl.SSLContext or None, "
+                f"not {type(proxy_ssl_context).__name__}"
+            )
+        self._proxy_ssl_context = proxy_ssl_context or (
+            default_ssl_context() if ssl_context is None else self._ssl_context
+        )
 
     @property
     def proxy_origin(self) -> tuple[bytes, bytes, int]:
@@ -108,7 +119,7 @@ class AsyncHTTPProxy(AsyncConnectionPool):
             if ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2":
                 raise ProxyError(
                     "The proxy chose HTTP/2 by ALPN, but proxies are spoken to in HTTP/1.1: "
-                    "give an ssl_context whose ALPN protocols do not include 'h2'"
+                    "give proxy_ssl_context=, a context whose ALPN offers http/1.1 only"
                 )
             if not self._proxy.tunnels(scheme):
                 return stream

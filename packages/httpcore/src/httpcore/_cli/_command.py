@@ -106,7 +106,7 @@ def _settings(url_text: str, options: dict[str, Any]) -> Settings:
         timeouts[kind] = options["timeout"] if value is None else value
     settings = Settings(
         url=url,
-        method=method.upper().encode("ascii"),
+        method=_method(method),
         headers=[parse_header(text) for text in options["headers"]],
         body=body,
         include=options["include"],
@@ -121,6 +121,9 @@ def _settings(url_text: str, options: dict[str, Any]) -> Settings:
         retries=options["retries"],
         timeouts=timeouts,
         ssl_context=tls_context(options["cacert"], options["insecure"]),
+        proxy_ssl_context=(
+            tls_context(options["cacert"], options["insecure"]) if options["proxy"] else None
+        ),
         repeat=options["repeat"],
         concurrency=options["concurrency"],
     )
@@ -129,3 +132,9 @@ def _settings(url_text: str, options: dict[str, Any]) -> Settings:
     if settings.load_mode and (settings.output or settings.include or settings.verbose):
         raise UsageError("-o, -i and -v apply to a single request, not to load mode")
     return settings
+
+
+def _method(text: str) -> bytes:
+    if not text.isascii() or not text.strip() or any(c.isspace() for c in text):
+        raise UsageError(f"Method {text!r} must be one ASCII word, such as GET or PUT")
+    return text.upper().encode("ascii")

@@ -25,16 +25,16 @@ class UsageError(ValueError):
 
 def parse_url(text: str, what: str = "URL") -> tuple[URL, str | None]:
     """The 0.12 URL tuple, and ``user:password`` if the URL carried any."""
-    parts = urlsplit(text if "://" in text else "http://" + text)
+    try:
+        parts = urlsplit(text if "://" in text else "http://" + text)
+        port = parts.port
+        host = (parts.hostname or "").encode("idna")
+    except ValueError as exc:  # UnicodeError included
+        raise UsageError(f"{what} {text!r}: {exc}") from None
     if parts.scheme not in ("http", "https"):
         raise UsageError(f"{what} {text!r}: only http:// and https:// are supported")
-    if not parts.hostname:
+    if not host:
         raise UsageError(f"{what} {text!r} has no host")
-    try:
-        port = parts.port
-        host = parts.hostname.encode("idna")
-    except (ValueError, UnicodeError) as exc:
-        raise UsageError(f"{what} {text!r}: {exc}") from None
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     userinfo = None
     if parts.username is not None:
@@ -46,7 +46,10 @@ def parse_header(text: str) -> tuple[bytes, bytes]:
     name, sep, value = text.partition(":")
     if not sep or not name.strip():
         raise UsageError(f"Header {text!r} must look like 'Name: value'")
-    return name.strip().encode("latin-1"), value.strip().encode("latin-1")
+    try:
+        return name.strip().encode("ascii"), value.strip().encode("latin-1")
+    except UnicodeEncodeError:
+        raise UsageError(f"Header {text!r}: use ASCII names and Latin-1 values") from None
 
 
 def has_header(headers: list[tuple[bytes, bytes]], name: bytes) -> bool:
@@ -98,6 +101,8 @@ class Settings:
     retries: int = 0
     timeouts: dict[str, float | None] = field(default_factory=dict)
     ssl_context: ssl.SSLContext | None = None
+    #: A context of its own for an https proxy: --http2 makes ssl_context offer h2.
+    proxy_ssl_context: ssl.SSLContext | None = None
     repeat: int = 1
     concurrency: int = 1
 
@@ -141,6 +146,7 @@ class Settings:
                 proxy_mode=self.proxy_mode,
                 local_address=self.local_address,
                 retries=self.retries,
+                proxy_ssl_context=self.proxy_ssl_context,
             )
         return options
 
