@@ -243,6 +243,10 @@ def test_refused_connection_with_retries() -> None:
         (["-H", "X-Sign: €", "http://example.org/"], b"Latin-1 values"),
         (["http://[::1/"], b"Invalid IPv6 URL"),
         (["--proxy", "http://[::1", "http://example.org/"], b"Proxy URL"),
+        (["http://"], b"has no host"),
+        (["http://user:secret@example.org/"], b"Credentials in the URL"),
+        (["--repeat", "2", "-v", "http://example.org/"], b"not to load mode"),
+        (["--cacert", __file__, "https://example.org/"], b"--cacert"),
     ],
 )
 def test_bad_usage_exits_2(args: list[str], message: bytes) -> None:
@@ -270,3 +274,55 @@ def test_without_the_extra_it_says_what_to_install() -> None:
     assert result.stderr.decode().strip() == (
         'The httpcore command needs its extra: pip install "httpcore[cli]"'
     )
+
+
+def test_load_mode_counts_failures_and_exits_with_their_code(raw_server: RawServerFactory) -> None:
+    stalling = StallAfterRequest()
+    stall = raw_server(stalling)
+    result = httpcore(
+        "--repeat", "3", "--concurrency", "3", "--read-timeout", "0.2",
+        f"http://{stall.server.authority}/",
+    )  # fmt: skip
+    stalling.release()
+    assert result.returncode == 4
+    assert "outcomes: ReadTimeout: 3" in result.stdout.decode()
+    assert result.stderr.decode().startswith("httpcore: first failure: ReadTimeout")
+
+
+def test_load_mode_through_a_proxy_with_credentials_and_a_body(
+    pproxy_http: Server, hypercorn_http: Server
+) -> None:
+    result = httpcore(
+        "--proxy", f"http://user:secret@{pproxy_http.authority}",
+        "--concurrency", "2", "--repeat", "1", "-d", "hello",
+        f"http://{hypercorn_http.authority}/echo",
+    )  # fmt: skip
+    summary = result.stdout.decode()
+    assert result.returncode == 0, result.stderr
+    assert "1 requests, 2 at a time" in summary
+    assert "latency " in summary
+    assert "outcomes: 200: 1" in summary
+
+
+def test_verbose_shows_failures_closes_and_unix_sockets(
+    raw_server: RawServerFactory, hypercorn_http: Server, hypercorn_uds: Server
+) -> None:
+    stalling = StallAfterRequest()
+    stall = raw_server(stalling)
+    failed = httpcore("-v", "--read-timeout", "0.2", f"http://{stall.server.authority}/")
+    stalling.release()
+    assert failed.returncode == 4
+    assert "http11.receive_response_headers failed after" in failed.stderr.decode()
+    closed = httpcore("-v", f"http://{hypercorn_http.authority}/close")
+    assert "* Connection closed" in closed.stderr.decode()
+    assert hypercorn_uds.uds is not None
+    unix = httpcore("-v", "--uds", hypercorn_uds.uds, "http://localhost/")
+    assert f"* Connected to Unix socket {hypercorn_uds.uds}" in unix.stderr.decode()
+
+
+def test_other_failures_exit_1_in_one_line(hypercorn_http: Server, tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    result = httpcore("-d", f"@{missing}", f"http://{hypercorn_http.authority}/echo")
+    assert result.returncode == 1
+    assert result.stderr.decode().startswith("httpcore: FileNotFoundError:")
+    assert result.stderr.count(b"\n") == 1
