@@ -31,29 +31,39 @@ class SyncSocketStream(SyncNetworkStream):
     deadline. A socket-wide timeout (``settimeout``) would leak between threads: HTTP/2
     reads in one thread while another writes with a different timeout."""
 
-    __slots__ = ("_sock",)
+    __slots__ = ("_drained", "_sock")
 
     def __init__(self, sock: socket.socket) -> None:
         sock.setblocking(False)
         self._sock = sock
+        # True when the next read will most likely have to wait (after a write, or a read
+        # that emptied the buffer): then poll first, saving a recv() that fails.
+        self._drained = True
 
     def read(self, max_bytes: int, timeout: float | None) -> bytes:
         deadline = _deadline(timeout)
+        sock = self._sock
         try:
+            ready = not self._drained or (isinstance(sock, ssl.SSLSocket) and sock.pending())
+            if not ready and not _wait(sock, select.POLLIN, deadline):
+                raise ReadTimeout(f"Timed out reading from the server after {timeout}s")
             while True:
                 try:
-                    return self._sock.recv(max_bytes)
+                    data = sock.recv(max_bytes)
+                    self._drained = len(data) < max_bytes
+                    return data
                 except (BlockingIOError, ssl.SSLWantReadError):
                     events = select.POLLIN
                 except ssl.SSLWantWriteError:
                     events = select.POLLOUT
-                if not _wait(self._sock, events, deadline):
+                if not _wait(sock, events, deadline):
                     raise ReadTimeout(f"Timed out reading from the server after {timeout}s")
         except OSError as exc:  # ssl.SSLError is an OSError
             raise ReadError(describe_os_error(exc)) from exc
 
     def write(self, data: bytes, timeout: float | None) -> None:
         deadline = _deadline(timeout)
+        self._drained = True  # an answer takes a round trip
         view = memoryview(data)
         try:
             while view:
@@ -161,16 +171,15 @@ def _deadline(timeout: float | None) -> float | None:
 
 
 def _wait(sock: socket.socket, events: int, deadline: float | None) -> bool:
-    """Wait until ``sock`` is ready for ``events`` (or has failed); False once ``deadline``
-    has passed. The caller has just tried the operation, so "ready now" was checked."""
+    """Wait until ``sock`` is ready for ``events`` (or has failed); False if it is not by
+    ``deadline`` (a deadline already passed still says whether it is ready now)."""
     if sock.fileno() < 0:
         raise OSError(errno.EBADF, "the connection was closed")
     poller = select.poll()
     poller.register(sock, events)
     if deadline is None:
         return bool(poller.poll())
-    remaining = deadline - time.monotonic()
-    return remaining > 0 and bool(poller.poll(remaining * 1000))
+    return bool(poller.poll(max(deadline - time.monotonic(), 0.0) * 1000))
 
 
 def _blocking(timeout: float | None) -> float | None:
