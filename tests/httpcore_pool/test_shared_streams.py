@@ -81,6 +81,7 @@ def test_read_without_timeout_is_not_timed_out_by_a_concurrent_writer(
     t = threading.Thread(target=safe_server, daemon=True)
     t.start()
     stream = SyncSocketStream(a).start_tls(tls_material.client_context(), "localhost", 5.0)
+    stream.share()  # as an HTTP/2 connection does
     errors: list[BaseException] = []
 
     def writer() -> None:
@@ -135,6 +136,7 @@ def test_reader_is_not_blocked_by_a_writer_stuck_on_a_full_transport(
     stream = SyncTLSInTLSStream.handshake(
         SyncSocketStream(client_sock), tls_material.client_context(), "localhost", 5.0
     )
+    stream.share()  # as an HTTP/2 connection does
     server_ready.wait(5)
 
     write_result: list[object] = []

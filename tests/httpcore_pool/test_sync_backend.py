@@ -1,4 +1,5 @@
-"""The sync backend's socket stream on its own: each operation keeps its own deadline."""
+"""The sync backend's socket stream on its own, one thread at a time and shared (HTTP/2's
+way): each operation keeps its own deadline."""
 
 from __future__ import annotations
 
@@ -11,17 +12,23 @@ from httpcore_pool._backends.sync_backend import SyncSocketStream
 from tests.servers.tls import TLSMaterial
 
 
-def test_write_to_a_peer_that_does_not_read_times_out() -> None:
+@pytest.mark.parametrize("shared", [False, True])
+def test_write_to_a_peer_that_does_not_read_times_out(shared: bool) -> None:
     ours, theirs = socket.socketpair()
     stream = SyncSocketStream(ours)
+    if shared:
+        stream.share()
     with theirs, pytest.raises(WriteTimeout, match=r"after 0\.2s"):
         stream.write(b"x" * (16 << 20), 0.2)
     stream.close()
 
 
-def test_read_times_out_then_reads_what_arrives() -> None:
+@pytest.mark.parametrize("shared", [False, True])
+def test_read_times_out_then_reads_what_arrives(shared: bool) -> None:
     ours, theirs = socket.socketpair()
     stream = SyncSocketStream(ours)
+    if shared:
+        stream.share()
     with theirs:
         with pytest.raises(ReadTimeout, match=r"after 0\.1s"):
             stream.read(100, 0.1)
@@ -32,9 +39,12 @@ def test_read_times_out_then_reads_what_arrives() -> None:
     stream.close()
 
 
-def test_a_closed_stream_reports_a_read_error() -> None:
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_closed_stream_reports_a_read_error(shared: bool) -> None:
     ours, theirs = socket.socketpair()
     stream = SyncSocketStream(ours)
+    if shared:
+        stream.share()
     stream.close()
     with theirs, pytest.raises(ReadError):
         stream.read(100, 1.0)

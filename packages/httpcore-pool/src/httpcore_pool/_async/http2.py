@@ -86,6 +86,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         connection opens no stream the server would refuse."""
         self.origin = origin
         self.stream = stream
+        stream.share()  # streams are read and written by different tasks or threads
         self._stream_limits = {} if stream_limits is None else stream_limits
         self._streams_opened = 0
         self._responses = 0  # responses received on this connection

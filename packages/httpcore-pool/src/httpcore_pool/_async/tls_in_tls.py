@@ -124,6 +124,9 @@ class AsyncTLSInTLSStream(AsyncNetworkStream):
     ) -> AsyncNetworkStream:
         return await AsyncTLSInTLSStream.handshake(self, ssl_context, server_hostname, timeout)
 
+    def share(self) -> None:
+        self._transport.share()
+
     async def aclose(self) -> None:
         await self._transport.aclose()
 

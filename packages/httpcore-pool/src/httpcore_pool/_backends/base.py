@@ -38,6 +38,10 @@ class AsyncNetworkStream(ABC):
     ) -> AsyncNetworkStream:
         """Return a TLS stream over this one; on failure this stream is closed."""
 
+    def share(self) -> None:  # noqa: B027 - deliberately a no-op unless overridden
+        """From now on a reader and a writer use this stream at once (HTTP/2); streams
+        whose operations would interfere then switch to ones that do not."""
+
     @abstractmethod
     async def aclose(self) -> None:
         """Close at once, without waiting for the peer; safe to call twice."""
@@ -92,6 +96,10 @@ class SyncNetworkStream(ABC):
         self, ssl_context: ssl.SSLContext, server_hostname: str, timeout: float | None
     ) -> SyncNetworkStream:
         """Return a TLS stream over this one; on failure this stream is closed."""
+
+    def share(self) -> None:  # noqa: B027 - deliberately a no-op unless overridden
+        """From now on a reader and a writer use this stream at once (HTTP/2); streams
+        whose operations would interfere then switch to ones that do not."""
 
     @abstractmethod
     def close(self) -> None:

@@ -25,59 +25,90 @@ from .base import SyncNetworkBackend, SyncNetworkStream
 
 __all__ = ["SyncBackend", "SyncSocketStream"]
 
+_UNSET = object()
+
 
 class SyncSocketStream(SyncNetworkStream):
-    """A socket in non-blocking mode; each operation waits with ``poll()`` until its own
-    deadline. A socket-wide timeout (``settimeout``) would leak between threads: HTTP/2
-    reads in one thread while another writes with a different timeout."""
+    """A socket with a timeout per operation. Used by one thread at a time (HTTP/1.1), it
+    relies on the socket's own timeout, the cheapest way; once shared by a reader and a
+    writer thread (HTTP/2, see :meth:`share`), each operation polls until its own deadline
+    instead, since ``settimeout()`` applies to the whole socket."""
 
-    __slots__ = ("_drained", "_sock")
+    __slots__ = ("_drained", "_shared", "_sock", "_timeout")
 
     def __init__(self, sock: socket.socket) -> None:
-        sock.setblocking(False)
         self._sock = sock
-        # True when the next read will most likely have to wait (after a write, or a read
-        # that emptied the buffer): then poll first, saving a recv() that fails.
+        self._timeout: object = _UNSET
+        self._shared = False
+        # Shared mode: True when the next read will most likely have to wait (after a
+        # write, or a read that emptied the buffer): poll first, saving a failing recv().
         self._drained = True
 
+    def share(self) -> None:
+        self._sock.setblocking(False)
+        self._shared = True
+
+    def _set_timeout(self, timeout: float | None) -> None:
+        # settimeout is a system call's worth of work: skip it when nothing changes.
+        if timeout != self._timeout:
+            self._sock.settimeout(_blocking(timeout))
+            self._timeout = timeout
+
     def read(self, max_bytes: int, timeout: float | None) -> bytes:
-        deadline = _deadline(timeout)
-        sock = self._sock
         try:
-            ready = not self._drained or (isinstance(sock, ssl.SSLSocket) and sock.pending())
-            if not ready and not _wait(sock, select.POLLIN, deadline):
-                raise ReadTimeout(f"Timed out reading from the server after {timeout}s")
-            while True:
-                try:
-                    data = sock.recv(max_bytes)
-                    self._drained = len(data) < max_bytes
-                    return data
-                except (BlockingIOError, ssl.SSLWantReadError):
-                    events = select.POLLIN
-                except ssl.SSLWantWriteError:
-                    events = select.POLLOUT
-                if not _wait(sock, events, deadline):
-                    raise ReadTimeout(f"Timed out reading from the server after {timeout}s")
+            if not self._shared:
+                self._set_timeout(timeout)
+                return self._sock.recv(max_bytes)
+            return self._poll_read(max_bytes, timeout)
+        except TimeoutError as exc:
+            raise ReadTimeout(f"Timed out reading from the server after {timeout}s") from exc
         except OSError as exc:  # ssl.SSLError is an OSError
             raise ReadError(describe_os_error(exc)) from exc
 
+    def _poll_read(self, max_bytes: int, timeout: float | None) -> bytes:
+        deadline = _deadline(timeout)
+        sock = self._sock
+        ready = not self._drained or (isinstance(sock, ssl.SSLSocket) and sock.pending())
+        if not ready and not _wait(sock, select.POLLIN, deadline):
+            raise TimeoutError
+        while True:
+            try:
+                data = sock.recv(max_bytes)
+                self._drained = len(data) < max_bytes
+                return data
+            except (BlockingIOError, ssl.SSLWantReadError):
+                events = select.POLLIN
+            except ssl.SSLWantWriteError:
+                events = select.POLLOUT
+            if not _wait(sock, events, deadline):
+                raise TimeoutError
+
     def write(self, data: bytes, timeout: float | None) -> None:
+        try:
+            if not self._shared:
+                self._set_timeout(timeout)
+                self._sock.sendall(data)
+            else:
+                self._poll_write(data, timeout)
+        except TimeoutError as exc:
+            raise WriteTimeout(f"Timed out writing to the server after {timeout}s") from exc
+        except OSError as exc:
+            raise WriteError(describe_os_error(exc)) from exc
+
+    def _poll_write(self, data: bytes, timeout: float | None) -> None:
         deadline = _deadline(timeout)
         self._drained = True  # an answer takes a round trip
         view = memoryview(data)
-        try:
-            while view:
-                try:
-                    view = view[self._sock.send(view) :]
-                    continue
-                except (BlockingIOError, ssl.SSLWantWriteError):
-                    events = select.POLLOUT
-                except ssl.SSLWantReadError:
-                    events = select.POLLIN
-                if not _wait(self._sock, events, deadline):
-                    raise WriteTimeout(f"Timed out writing to the server after {timeout}s")
-        except OSError as exc:
-            raise WriteError(describe_os_error(exc)) from exc
+        while view:
+            try:
+                view = view[self._sock.send(view) :]
+                continue
+            except (BlockingIOError, ssl.SSLWantWriteError):
+                events = select.POLLOUT
+            except ssl.SSLWantReadError:
+                events = select.POLLIN
+            if not _wait(self._sock, events, deadline):
+                raise TimeoutError
 
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str, timeout: float | None
@@ -86,6 +117,7 @@ class SyncSocketStream(SyncNetworkStream):
             return SyncTLSInTLSStream.handshake(self, ssl_context, server_hostname, timeout)
         deadline = _deadline(timeout)
         try:
+            self._sock.setblocking(False)  # the handshake polls until its deadline
             # wrap_socket() takes the socket over: from here on only tls can close it.
             tls = ssl_context.wrap_socket(
                 self._sock, server_hostname=server_hostname, do_handshake_on_connect=False

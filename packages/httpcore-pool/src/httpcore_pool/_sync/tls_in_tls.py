@@ -125,6 +125,9 @@ class SyncTLSInTLSStream(SyncNetworkStream):
     ) -> SyncNetworkStream:
         return SyncTLSInTLSStream.handshake(self, ssl_context, server_hostname, timeout)
 
+    def share(self) -> None:
+        self._transport.share()
+
     def close(self) -> None:
         self._transport.close()
 
