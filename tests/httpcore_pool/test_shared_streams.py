@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from httpcore_interfaces import ReadTimeout, WriteTimeout
+from httpcore_interfaces import ReadTimeout, WriteError, WriteTimeout
 from httpcore_pool._async.tls_in_tls import AsyncTLSInTLSStream
 from httpcore_pool._backends.asyncio_backend import _open, _StreamProtocol
 from httpcore_pool._backends.sync_backend import SyncSocketStream
@@ -200,3 +200,65 @@ async def test_async_reader_not_blocked_by_stuck_writer(tls_material: TLSMateria
     await stream.aclose()
     assert data
     assert elapsed < 1.0, f"read waited {elapsed:.1f}s for the blocked writer"
+
+
+def test_tls_in_tls_reader_never_sends_the_writers_records(tls_material: TLSMaterial) -> None:
+    # The writer is preempted between encrypting and sending its records; a reader must
+    # not pick them up and block on the full transport in its place.
+    client_sock, server_sock = socket.socketpair()
+    server_ctx = tls_material.server_context(alpn=None)
+    ready, release = threading.Event(), threading.Event()
+
+    def server() -> None:
+        tls = server_ctx.wrap_socket(server_sock, server_side=True)
+        ready.set()
+        try:
+            with contextlib.suppress(OSError):
+                tls.sendall(b"x" * BIG)
+                release.wait(20)
+        finally:
+            tls.close()
+
+    thread = threading.Thread(target=server, daemon=True)
+    thread.start()
+    stream = SyncTLSInTLSStream.handshake(
+        SyncSocketStream(client_sock), tls_material.client_context(), "localhost", 5.0
+    )
+    stream.share()
+    ready.wait(5)
+    real_flush = stream._flush
+    writer_paused, resume_writer = threading.Event(), threading.Event()
+
+    def flush(timeout: float | None) -> None:
+        if threading.current_thread().name == "writer" and not writer_paused.is_set():
+            writer_paused.set()
+            resume_writer.wait(10)
+        real_flush(timeout)
+
+    stream._flush = flush  # type: ignore[method-assign]
+    outcome: list[object] = []
+
+    def writer() -> None:
+        try:
+            stream.write(b"y" * BIG, 3.0)
+            outcome.append("ok")
+        except (WriteTimeout, WriteError) as exc:  # the server never reads it all
+            outcome.append(exc)
+
+    thread_w = threading.Thread(target=writer, name="writer", daemon=True)
+    thread_w.start()
+    writer_paused.wait(5)
+    started = time.monotonic()
+    try:
+        data = stream.read(65536, 3.0)
+    finally:
+        elapsed = time.monotonic() - started
+        resume_writer.set()
+        release.set()
+        thread_w.join(10)
+        stream.close()
+        thread.join(10)
+    assert data
+    assert elapsed < 1.0, f"read waited {elapsed:.1f}s for the writer ({outcome})"
+    assert outcome, "the writer did not finish"
+    assert outcome[0] != "ok", "the writer's data never all went out, yet it said ok"

@@ -78,12 +78,18 @@ class AsyncTLSInTLSStream(AsyncNetworkStream):
         records it produces; the transport's errors pass through unchanged."""
         while True:
             with self._tls_lock:
+                queued = self._outgoing.pending
                 try:
                     result = operation()
                     done = True
                 except ssl.SSLWantReadError:
                     done = False
-            await self._flush(timeout)
+                produced = self._outgoing.pending > queued
+            if produced:
+                # Records of ours go out before we go on. A call that produced none
+                # (a read, mostly) never queues behind a writer blocked on a full
+                # transport, whose peer may be waiting for us to read.
+                await self._flush(timeout)
             if done:
                 return result
             data = await self._transport.read(READ_SIZE, timeout)
@@ -94,10 +100,7 @@ class AsyncTLSInTLSStream(AsyncNetworkStream):
                     self._incoming.write_eof()
 
     async def _flush(self, timeout: float | None) -> None:
-        if not self._outgoing.pending:
-            # Nothing of ours to send: never queue behind a writer blocked on a full
-            # transport, whose peer may be waiting for us to read.
-            return
+        """Send every record queued, in order; another caller may have sent ours."""
         async with self._send_lock:
             with self._tls_lock:
                 data = self._outgoing.read()

@@ -26,6 +26,7 @@ from .base import SyncNetworkBackend, SyncNetworkStream
 __all__ = ["SyncBackend", "SyncSocketStream"]
 
 _UNSET = object()
+_MAX_POLL_MS = 2**31 - 1
 
 
 class SyncSocketStream(SyncNetworkStream):
@@ -146,8 +147,10 @@ class SyncSocketStream(SyncNetworkStream):
     def close(self) -> None:
         # shutdown() first: close() alone does not wake a thread blocked in recv() on
         # this socket, and the pool may close a connection another thread is reading.
+        # socket.socket's shutdown, not SSLSocket's: that one drops the TLS state first,
+        # and a reader running meanwhile would be handed raw TLS records as data.
         with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
+            socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
         self._sock.close()
 
     def is_readable(self) -> bool:
@@ -205,13 +208,19 @@ def _deadline(timeout: float | None) -> float | None:
 def _wait(sock: socket.socket, events: int, deadline: float | None) -> bool:
     """Wait until ``sock`` is ready for ``events`` (or has failed); False if it is not by
     ``deadline`` (a deadline already passed still says whether it is ready now)."""
-    if sock.fileno() < 0:
+    fd = sock.fileno()  # once: another thread may close the socket meanwhile
+    if fd < 0:
         raise OSError(errno.EBADF, "the connection was closed")
     poller = select.poll()
-    poller.register(sock, events)
+    poller.register(fd, events)
     if deadline is None:
         return bool(poller.poll())
-    return bool(poller.poll(max(deadline - time.monotonic(), 0.0) * 1000))
+    while True:  # poll() takes at most 2**31 - 1 ms: a longer wait goes in steps
+        remaining = max(deadline - time.monotonic(), 0.0) * 1000
+        if poller.poll(min(remaining, _MAX_POLL_MS)):
+            return True
+        if remaining <= _MAX_POLL_MS:
+            return False
 
 
 def _blocking(timeout: float | None) -> float | None:

@@ -79,12 +79,18 @@ class SyncTLSInTLSStream(SyncNetworkStream):
         records it produces; the transport's errors pass through unchanged."""
         while True:
             with self._tls_lock:
+                queued = self._outgoing.pending
                 try:
                     result = operation()
                     done = True
                 except ssl.SSLWantReadError:
                     done = False
-            self._flush(timeout)
+                produced = self._outgoing.pending > queued
+            if produced:
+                # Records of ours go out before we go on. A call that produced none
+                # (a read, mostly) never queues behind a writer blocked on a full
+                # transport, whose peer may be waiting for us to read.
+                self._flush(timeout)
             if done:
                 return result
             data = self._transport.read(READ_SIZE, timeout)
@@ -95,10 +101,7 @@ class SyncTLSInTLSStream(SyncNetworkStream):
                     self._incoming.write_eof()
 
     def _flush(self, timeout: float | None) -> None:
-        if not self._outgoing.pending:
-            # Nothing of ours to send: never queue behind a writer blocked on a full
-            # transport, whose peer may be waiting for us to read.
-            return
+        """Send every record queued, in order; another caller may have sent ours."""
         with self._send_lock:
             with self._tls_lock:
                 data = self._outgoing.read()
