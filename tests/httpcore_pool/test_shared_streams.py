@@ -25,6 +25,42 @@ from tests.servers.tls import TLSMaterial
 BIG = 16 * 1024 * 1024
 
 
+class FloodingServer:
+    """A TLS server on a socketpair that sends ``BIG`` bytes at once and reads nothing
+    until released, as a server whose own write is blocked stops reading."""
+
+    def __init__(self, tls_material: TLSMaterial) -> None:
+        self.client_sock, server_sock = socket.socketpair()
+        context = tls_material.server_context(alpn=None)
+        self.ready, self.release = threading.Event(), threading.Event()
+
+        def serve() -> None:
+            tls = context.wrap_socket(server_sock, server_side=True)
+            self.ready.set()
+            try:
+                with contextlib.suppress(OSError):
+                    tls.sendall(b"x" * BIG)
+                    self.release.wait(20)
+            finally:
+                tls.close()
+
+        self.thread = threading.Thread(target=serve, daemon=True)
+        self.thread.start()
+
+    def sync_tls_in_tls(self, tls_material: TLSMaterial) -> SyncTLSInTLSStream:
+        """The client side: TLS in memory over a socket stream, shared as HTTP/2 does."""
+        stream = SyncTLSInTLSStream.handshake(
+            SyncSocketStream(self.client_sock), tls_material.client_context(), "localhost", 5.0
+        )
+        stream.share()
+        self.ready.wait(5)
+        return stream
+
+    def stop(self) -> None:
+        self.release.set()
+        self.thread.join(10)
+
+
 def test_read_without_timeout_is_not_timed_out_by_a_concurrent_writer(
     tls_material: TLSMaterial,
 ) -> None:
@@ -113,31 +149,8 @@ def test_read_without_timeout_is_not_timed_out_by_a_concurrent_writer(
 def test_reader_is_not_blocked_by_a_writer_stuck_on_a_full_transport(
     tls_material: TLSMaterial,
 ) -> None:
-    client_sock, server_sock = socket.socketpair()
-    server_ctx = tls_material.server_context(alpn=None)
-    server_ready = threading.Event()
-    release_server = threading.Event()
-
-    def server() -> None:
-        tls = server_ctx.wrap_socket(server_sock, server_side=True)
-        server_ready.set()
-        # Send a big answer first, reading nothing meanwhile (as a server whose write is
-        # blocked stops reading); then read what the client sent.
-        try:
-            tls.sendall(b"x" * BIG)
-            release_server.wait(20)
-        except OSError:
-            pass
-        finally:
-            tls.close()
-
-    thread = threading.Thread(target=server, daemon=True)
-    thread.start()
-    stream = SyncTLSInTLSStream.handshake(
-        SyncSocketStream(client_sock), tls_material.client_context(), "localhost", 5.0
-    )
-    stream.share()  # as an HTTP/2 connection does
-    server_ready.wait(5)
+    server = FloodingServer(tls_material)
+    stream = server.sync_tls_in_tls(tls_material)
 
     write_result: list[object] = []
 
@@ -154,10 +167,10 @@ def test_reader_is_not_blocked_by_a_writer_stuck_on_a_full_transport(
     started = time.monotonic()
     data = stream.read(65536, 10.0)  # data IS available from the server right now
     elapsed = time.monotonic() - started
-    release_server.set()
+    server.release.set()
     w.join(10)
     stream.close()
-    thread.join(10)
+    server.stop()
     assert data
     assert elapsed < 1.0, f"read waited {elapsed:.1f}s for the blocked writer ({write_result})"
 
@@ -165,23 +178,10 @@ def test_reader_is_not_blocked_by_a_writer_stuck_on_a_full_transport(
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
 @pytest.mark.anyio
 async def test_async_reader_not_blocked_by_stuck_writer(tls_material: TLSMaterial) -> None:
-    client_sock, server_sock = socket.socketpair()
-    server_ctx = tls_material.server_context(alpn=None)
-    release = threading.Event()
-
-    def server() -> None:
-        tls = server_ctx.wrap_socket(server_sock, server_side=True)
-        try:
-            tls.sendall(b"x" * BIG)
-            release.wait(20)
-        except OSError:
-            pass
-        finally:
-            tls.close()
-
-    threading.Thread(target=server, daemon=True).start()
+    server = FloodingServer(tls_material)
     loop = asyncio.get_running_loop()
-    transport = await _open(loop.create_connection(_StreamProtocol, sock=client_sock), "pair", 5)
+    connecting = loop.create_connection(_StreamProtocol, sock=server.client_sock)
+    transport = await _open(connecting, "pair", 5)
     stream = await AsyncTLSInTLSStream.handshake(
         transport, tls_material.client_context(), "localhost", 5.0
     )
@@ -195,9 +195,10 @@ async def test_async_reader_not_blocked_by_stuck_writer(tls_material: TLSMateria
     started = time.monotonic()
     data = await stream.read(65536, 10.0)
     elapsed = time.monotonic() - started
-    release.set()
+    server.release.set()
     await task
     await stream.aclose()
+    server.stop()
     assert data
     assert elapsed < 1.0, f"read waited {elapsed:.1f}s for the blocked writer"
 
@@ -205,27 +206,8 @@ async def test_async_reader_not_blocked_by_stuck_writer(tls_material: TLSMateria
 def test_tls_in_tls_reader_never_sends_the_writers_records(tls_material: TLSMaterial) -> None:
     # The writer is preempted between encrypting and sending its records; a reader must
     # not pick them up and block on the full transport in its place.
-    client_sock, server_sock = socket.socketpair()
-    server_ctx = tls_material.server_context(alpn=None)
-    ready, release = threading.Event(), threading.Event()
-
-    def server() -> None:
-        tls = server_ctx.wrap_socket(server_sock, server_side=True)
-        ready.set()
-        try:
-            with contextlib.suppress(OSError):
-                tls.sendall(b"x" * BIG)
-                release.wait(20)
-        finally:
-            tls.close()
-
-    thread = threading.Thread(target=server, daemon=True)
-    thread.start()
-    stream = SyncTLSInTLSStream.handshake(
-        SyncSocketStream(client_sock), tls_material.client_context(), "localhost", 5.0
-    )
-    stream.share()
-    ready.wait(5)
+    server = FloodingServer(tls_material)
+    stream = server.sync_tls_in_tls(tls_material)
     real_flush = stream._flush
     writer_paused, resume_writer = threading.Event(), threading.Event()
 
@@ -254,10 +236,10 @@ def test_tls_in_tls_reader_never_sends_the_writers_records(tls_material: TLSMate
     finally:
         elapsed = time.monotonic() - started
         resume_writer.set()
-        release.set()
+        server.release.set()
         thread_w.join(10)
         stream.close()
-        thread.join(10)
+        server.stop()
     assert data
     assert elapsed < 1.0, f"read waited {elapsed:.1f}s for the writer ({outcome})"
     assert outcome, "the writer did not finish"
