@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import signal
 import socket
 import ssl
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ __all__ = [
     "connect",
     "free_port",
     "http_get",
+    "stop_process",
     "wait_until_serving",
 ]
 
@@ -168,3 +171,18 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def stop_process(
+    process: subprocess.Popen[bytes],
+    signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGKILL),
+    timeout: float = 3.0,
+) -> None:
+    """Send ``signals`` in turn until the server process exits, each wait bounded."""
+    for sig in signals:
+        if process.poll() is not None:
+            break
+        process.send_signal(sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout)
+    process.wait(timeout)

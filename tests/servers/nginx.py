@@ -16,7 +16,6 @@ nginx 1.19.7, HTTP/2, where the limit shows as a GOAWAY.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
@@ -30,7 +29,7 @@ from types import TracebackType
 import pytest
 
 from .app import pattern
-from .base import Server, free_port, wait_until_serving
+from .base import Server, free_port, stop_process, wait_until_serving
 from .tls import TLSMaterial
 
 __all__ = ["INDEX_BODY", "Nginx", "find_nginx", "nginx_version", "require_nginx"]
@@ -259,15 +258,8 @@ http {{
     def _terminate(self, timeout: float = 3.0) -> None:
         """SIGQUIT (graceful), then SIGTERM, then SIGKILL, each wait bounded."""
         process, self.process = self.process, None
-        if process is None:
-            return
-        for sig in (signal.SIGQUIT, signal.SIGTERM, signal.SIGKILL):
-            if process.poll() is not None:
-                break
-            process.send_signal(sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout)
-        process.wait(timeout)
+        if process is not None:
+            stop_process(process, (signal.SIGQUIT, signal.SIGTERM, signal.SIGKILL), timeout)
 
     def stop(self) -> None:
         """Stop nginx and remove its temp dir."""

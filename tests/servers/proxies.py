@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from types import TracebackType
 
-from .base import Listening, Server, free_port
+from .base import Listening, Server, free_port, stop_process
 from .raw import OK_RESPONSE, Request, RequestReader, wait_for_client_close
 from .tls import TLSMaterial
 
@@ -79,14 +79,8 @@ class Pproxy(Listening):
 
     def _terminate(self) -> None:
         process, self.process = self.process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=3.0)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=3.0)
+        if process is not None:
+            stop_process(process)
 
     def stop(self) -> None:
         self._terminate()

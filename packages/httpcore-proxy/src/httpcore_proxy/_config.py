@@ -23,11 +23,12 @@ _FRAMING = (b"content-length", b"transfer-encoding")
 class ProxyConfig:
     """Where the proxy is, what it is told, and which requests are tunnelled."""
 
-    __slots__ = ("headers", "mode", "origin")
+    __slots__ = ("_forwarded_headers", "headers", "mode", "origin")
 
     def __init__(self, proxy_url: Any, proxy_headers: Any, proxy_mode: Any) -> None:
         self.origin: Origin = _check_proxy_url(proxy_url)
         self.headers: Headers = check_headers(proxy_headers, "proxy_headers")
+        self._forwarded_headers = [item for item in self.headers if item[0].lower() != b"host"]
         for name, _ in self.headers:
             if name.lower() in _FRAMING:
                 raise ValueError(
@@ -54,14 +55,9 @@ class ProxyConfig:
         in (the request's own headers win). ``Host`` still names the target."""
         scheme = request.origin[0]
         request.target = scheme + b"://" + request.host_header() + request.target
-        headers = merge_headers(self.headers, request.headers)
-        if not any(name.lower() == b"host" for name, _ in request.headers):
-            # A Host among the proxy headers is for CONNECT; a forwarded request names
-            # its target, first, as the pool would have.
-            headers = [(b"Host", request.host_header())] + [
-                item for item in headers if item[0].lower() != b"host"
-            ]
-        request.headers = headers
+        # A Host among the proxy headers is for CONNECT: the connection gives a forwarded
+        # request its target's Host, as it does without a proxy.
+        request.headers = merge_headers(self._forwarded_headers, request.headers)
 
 
 def merge_headers(defaults: Headers, overrides: Headers) -> Headers:
