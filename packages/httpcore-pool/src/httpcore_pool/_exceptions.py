@@ -1,7 +1,7 @@
 """How low-level failures are described when they become httpcore exceptions.
 
 Backends and protocol code catch their libraries' errors (``OSError``, ``ssl.SSLError``,
-``h11`` and ``anyio`` errors) where they know which operation failed, and raise one of the
+``h2`` and ``anyio`` errors) where they know which operation failed, and raise one of the
 15 httpcore exceptions with the original as ``__cause__`` and its text in the message.
 """
 

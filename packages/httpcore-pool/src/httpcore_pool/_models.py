@@ -31,9 +31,11 @@ DEFAULT_PORTS = {b"http": 80, b"https": 443}
 IDEMPOTENT_METHODS = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
 _TIMEOUT_KEYS = ("connect", "read", "write", "pool")
 
-# RFC 9110 token characters for methods and header names; values and targets only refuse
-# the bytes that would end a line or a string early.
+# The grammar h11 applied: RFC 9110 tokens for methods and header names; header values
+# without NUL, line breaks or whitespace at either end; targets of visible ASCII.
 _TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_FIELD_VALUE = re.compile(rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?")
+_TARGET = re.compile(rb"[\x21-\x7e]+")
 _UNSAFE = re.compile(rb"[\r\n\x00]")
 
 
@@ -177,10 +179,10 @@ def _check_url(url: Any) -> URL:
         raise LocalProtocolError("Missing host in URL: the host must not be empty")
     if _UNSAFE.search(host) or b" " in host or b"/" in host or not host.isascii():
         raise LocalProtocolError(f"Invalid host {host!r} in URL: use the IDNA-encoded name")
-    if not target or _UNSAFE.search(target) or b" " in target:
+    if not _TARGET.fullmatch(target):
         raise LocalProtocolError(
             f"Invalid request target {target!r}: "
-            "it must be non-empty, without spaces, CR, LF or NUL"
+            "it must be non-empty visible ASCII, without spaces, CR, LF or NUL"
         )
     return (scheme, host, port, target)
 
@@ -204,6 +206,9 @@ def check_headers(headers: Any, name: str = "headers") -> Headers:
             )
         if not _TOKEN.match(key):
             raise LocalProtocolError(f"Invalid header name {key!r} in {name}")
-        if _UNSAFE.search(value):
-            raise LocalProtocolError(f"Invalid header value for {key!r} in {name}: CR, LF or NUL")
+        if not _FIELD_VALUE.fullmatch(value):
+            raise LocalProtocolError(
+                f"Invalid header value {value!r} for {key!r} in {name}: no CR, LF or NUL, "
+                "no whitespace at either end, and only spaces and tabs inside"
+            )
     return list(headers)

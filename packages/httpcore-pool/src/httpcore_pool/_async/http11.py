@@ -1,9 +1,9 @@
-"""One HTTP/1.1 connection, driven by h11: send a request, stream its response back.
+"""One HTTP/1.1 connection: send a request, stream its response back.
 
-States: ACTIVE while a request is in flight, IDLE between requests (reusable), CLOSED.
-Any failure, cancellation, or a response not read to the end closes the connection, since
-its framing can no longer be trusted. h11 errors become ``LocalProtocolError`` (our
-request broke the protocol) or ``RemoteProtocolError`` (the server did).
+The protocol itself (framing, parsing, keep-alive) is ``_http11_protocol``, sans-I/O; this
+module moves its bytes. States: ACTIVE while a request is in flight, IDLE between requests
+(reusable), CLOSED. Any failure, cancellation, or a response not read to the end closes
+the connection, since its framing can no longer be trusted.
 """
 
 from __future__ import annotations
@@ -11,19 +11,10 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-import h11
-
-from httpcore_interfaces import (
-    AsyncByteStream,
-    Headers,
-    LocalProtocolError,
-    Origin,
-    ReadError,
-    RemoteProtocolError,
-)
+from httpcore_interfaces import AsyncByteStream, Headers, Origin, ReadError
 
 from .._backends.base import READ_SIZE, AsyncNetworkStream
-from .._exceptions import describe
+from .._http11_protocol import END, NEED_DATA, HTTP11Protocol, ResponseHead
 from .._models import Request
 from .._synchronization import AsyncShieldCancellation
 from .._trace import BodyTrace, Trace, get_logger
@@ -50,10 +41,8 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
         self.origin = origin
         self.stream = stream
         self.state = State.ACTIVE
-        #: Set once any byte of the current response arrived: a failure before that, on a
-        #: reused connection, means the server had closed it, and the request may be retried.
         self.response_started = False
-        self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_SIZE)
+        self._protocol = HTTP11Protocol(MAX_HEAD_SIZE)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.info()}>"
@@ -76,17 +65,16 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
         try:
             await self._send_request(request)
             with Trace("http11.receive_response_headers", logger, request.trace) as trace:
-                response = await self._receive_response_head(request.timeouts.read)
-                trace.info["status_code"] = response.status_code
+                head = await self._receive_response_head(request.timeouts.read)
+                trace.info["status_code"] = head.status_code
         except BaseException:
             await self.close_for(request)
             raise
         ext = {
-            "http_version": "HTTP/" + response.http_version.decode("ascii"),
-            "reason": response.reason.decode("ascii", errors="replace"),
+            "http_version": "HTTP/" + head.http_version.decode("ascii"),
+            "reason": head.reason.decode("ascii", errors="replace"),
         }
-        headers = list(response.headers.raw_items())
-        return response.status_code, headers, HTTP11ResponseStream(self, request), ext
+        return head.status_code, head.headers, HTTP11ResponseStream(self, request), ext
 
     async def close_for(self, request: Request) -> None:
         """Close the connection in the course of ``request``, reported to its trace."""
@@ -103,35 +91,19 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
     # -- sending -----------------------------------------------------------------------
 
     async def _send_request(self, request: Request) -> None:
-        headers = request.headers
-        if not any(name.lower() == b"host" for name, _ in headers):
-            headers = [(b"Host", request.host_header()), *headers]
+        protocol = self._protocol
         timeout = request.timeouts.write
         with Trace("http11.send_request_headers", logger, request.trace):
-            # h11 tracks the message framing; the head itself is written here, because
-            # h11 would move Host first and the caller's order must go out unchanged.
-            try:
-                head = h11.Request(method=request.method, target=request.target, headers=headers)
-            except h11.LocalProtocolError as exc:
-                raise LocalProtocolError(describe(exc)) from exc
-            self._send_event(head)
-            await self.stream.write(_serialize_head(request, headers), timeout)
+            head = protocol.request_head(
+                request.method, request.target, request.headers, request.host_header()
+            )
+            await self.stream.write(head, timeout)
         with Trace("http11.send_request_body", logger, request.trace):
             if request.stream is not None:
                 await self._send_request_body(request.stream, timeout)
-            data = self._send_event(h11.EndOfMessage())
+            data = protocol.end_request()
             if data:
                 await self.stream.write(data, timeout)
-
-    def _send_event(self, event: Any) -> bytes:
-        """Feed ``event`` to h11: the bytes to write, or LocalProtocolError if it breaks
-        the framing (a body longer than its Content-Length, say)."""
-        try:
-            pieces = self._h11.send_with_data_passthrough(event) or []
-        except h11.LocalProtocolError as exc:
-            raise LocalProtocolError(describe(exc)) from exc
-        # With a Content-Length the body chunk comes back as the only piece: no copy.
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     async def _send_request_body(self, stream: Any, timeout: float | None) -> None:
         iterator = stream.__aiter__()
@@ -142,9 +114,7 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
                         f"request body chunks must be bytes, not {type(chunk).__name__}"
                     )
                 if chunk:
-                    data = self._send_event(h11.Data(data=chunk))
-                    if data:
-                        await self.stream.write(data, timeout)
+                    await self.stream.write(self._protocol.request_body(chunk), timeout)
         finally:
             # A generator left suspended by an error would be finalized by the garbage
             # collector, outside any event loop: close it here instead.
@@ -155,76 +125,50 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
 
     # -- receiving ---------------------------------------------------------------------
 
-    async def _next_event(self, timeout: float | None) -> Any:
+    async def _next_event(self, timeout: float | None) -> ResponseHead | bytes | object:
+        protocol = self._protocol
         while True:
-            try:
-                event = self._h11.next_event()
-            except h11.RemoteProtocolError as exc:
-                raise RemoteProtocolError(describe(exc)) from exc
-            if event is not h11.NEED_DATA:
+            event = protocol.next_event()
+            if event is not NEED_DATA:
                 return event
             try:
                 data = await self.stream.read(READ_SIZE, timeout)
             except ReadError:
                 self._check_not_closed_by_us()
                 raise
-            if not data:
-                self._check_not_closed_by_us()
             if data:
                 self.response_started = True
-            elif self._h11.their_state is h11.SEND_RESPONSE and not self.response_started:
-                raise RemoteProtocolError("Server disconnected without sending a response.")
-            self._h11.receive_data(data)
+            else:
+                self._check_not_closed_by_us()
+            protocol.receive_data(data)
 
     def _check_not_closed_by_us(self) -> None:
         if self.state is State.CLOSED:
             raise ReadError("The connection was closed (the pool was closed) during the read.")
 
-    async def _receive_response_head(self, timeout: float | None) -> h11.Response:
-        while True:
-            event = await self._next_event(timeout)
-            if isinstance(event, h11.Response):
-                return event
-            if not isinstance(event, h11.InformationalResponse):  # pragma: no cover
-                raise RemoteProtocolError(f"Unexpected {type(event).__name__} from the server")
+    async def _receive_response_head(self, timeout: float | None) -> ResponseHead:
+        event = await self._next_event(timeout)
+        assert isinstance(event, ResponseHead)
+        return event
 
     async def receive_body_chunk(self, timeout: float | None) -> bytes | None:
         """The next piece of the response body, or None at its end."""
         event = await self._next_event(timeout)
-        if isinstance(event, h11.Data):
-            return bytes(event.data)
-        if isinstance(event, h11.EndOfMessage):
+        if event is END:
             return None
-        raise RemoteProtocolError(  # pragma: no cover - h11 emits only Data or EndOfMessage
-            f"Unexpected {type(event).__name__} in the body"
-        )
+        assert isinstance(event, bytes)
+        return event
 
     async def response_closed(self, request: Request) -> None:
         """Reuse the connection if both sides completed their message and the server sent
         nothing more, else close it."""
-        self._finish_buffered_response()
-        connection = self._h11
-        if (
-            connection.our_state is h11.DONE
-            and connection.their_state is h11.DONE
-            and not connection.trailing_data[0]
-        ):
-            connection.start_next_cycle()
+        protocol = self._protocol
+        protocol.finish_buffered()
+        if protocol.reusable():
+            protocol.start_next_cycle()
             self.state = State.IDLE
         else:
             await self.close_for(request)
-
-    def _finish_buffered_response(self) -> None:
-        """Let h11 reach the end of a response already in its buffer (a HEAD, 204 or 304
-        closed without reading, or a body received whole), without any I/O."""
-        connection = self._h11
-        while connection.their_state is h11.SEND_BODY:
-            try:
-                event = connection.next_event()
-            except h11.RemoteProtocolError:
-                return
-            if event is h11.NEED_DATA or event is h11.PAUSED:
-                return
 
 
 class HTTP11ResponseStream(AsyncByteStream):
@@ -263,11 +207,3 @@ class HTTP11ResponseStream(AsyncByteStream):
             self._trace.closed()
             with Trace("http11.response_closed", logger, self._request.trace):
                 await self._connection.response_closed(self._request)
-
-
-def _serialize_head(request: Request, headers: Headers) -> bytes:
-    parts = [request.method, b" ", request.target, b" HTTP/1.1\r\n"]
-    for name, value in headers:
-        parts += (name, b": ", value, b"\r\n")
-    parts.append(b"\r\n")
-    return b"".join(parts)
