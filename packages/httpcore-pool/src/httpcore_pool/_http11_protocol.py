@@ -44,9 +44,11 @@ END: Final = _Sentinel("END")
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _FIELD_VALUE = rb"[^\x00\s]+(?:[ \t]+[^\x00\s]+)*"
-# Header lines once line endings are plain "\n"; the value group is empty when absent.
-_HEADER_FIELDS = re.compile(rb"(" + _TOKEN + rb"):[ \t]*(" + _FIELD_VALUE + rb")?[ \t]*\n")
-_HEADER_BLOCK = re.compile(rb"(?:" + _TOKEN + rb":[ \t]*(?:" + _FIELD_VALUE + rb")?[ \t]*\n)*")
+# A whole header line once line endings are plain "\n"; the value group is empty when
+# absent. Anchored at line starts, so each match is one line and a bad line matches nothing.
+_HEADER_LINE = re.compile(
+    rb"^(" + _TOKEN + rb"):[ \t]*(" + _FIELD_VALUE + rb")?[ \t]*\n", re.MULTILINE
+)
 _STATUS_LINE = re.compile(rb"HTTP/([0-9]\.[0-9]) ([0-9]{3})(?: ([^\x00\n\r\f\v]*))?")
 _CHUNK_HEADER = re.compile(rb"([0-9A-Fa-f]{1,20})(?:;[^\n]*)?[ \t]*\r\n")
 _BLANK_LINE = re.compile(rb"\n\r?\n")
@@ -188,6 +190,8 @@ class HTTP11Protocol:
                 return self._read_chunked()
             return self._read_until_close()
         if state == _HEAD:
+            if self._pos == len(self._buffer) and not self._closed_by_server:
+                return NEED_DATA
             return self._read_head()
         return END
 
@@ -389,17 +393,20 @@ def _parse_header_block(block: bytes) -> Headers:
         raise RemoteProtocolError("continuation line at start of headers")
     if b"\n " in block or b"\n\t" in block:
         block = _OBS_FOLD.sub(b" ", block)
-    if _HEADER_BLOCK.fullmatch(block) is None:
+    fields: Headers = _HEADER_LINE.findall(block)
+    if len(fields) != block.count(b"\n"):
         for line in block.split(b"\n"):
-            if not _HEADER_BLOCK.fullmatch(line + b"\n"):
+            if not _HEADER_LINE.fullmatch(line + b"\n"):
                 raise RemoteProtocolError(f"illegal header line: {line!r}")
-    return _HEADER_FIELDS.findall(block)
+    return fields
 
 
 def _content_length(
     value: bytes, seen: bytes | None, error: type[LocalProtocolError | RemoteProtocolError]
 ) -> bytes:
     """A Content-Length value, checked against an earlier one (``seen``), as digits."""
+    if seen is None and value.isdigit() and len(value) <= _MAX_LENGTH_DIGITS:
+        return value
     values = {part.strip() for part in value.split(b",")}
     if len(values) != 1 or (seen is not None and seen not in values):
         raise error("conflicting Content-Length headers")
@@ -411,4 +418,6 @@ def _content_length(
 
 def _has_token(value: bytes, token: bytes) -> bool:
     """Whether the comma-separated list ``value`` holds ``token``, ignoring case."""
+    if b"," not in value:  # values come without surrounding whitespace
+        return value.lower() == token
     return any(part.strip() == token for part in value.lower().split(b","))

@@ -68,6 +68,9 @@ class Timeouts:
         self.pool: float | None = values[3]
 
 
+NO_TIMEOUTS = Timeouts()
+
+
 class Request:
     """A validated request: what a connection needs to send it, and where it goes."""
 
@@ -99,7 +102,8 @@ class Request:
         elif not isinstance(ext, Mapping):
             raise TypeError(f"ext must be a dict or None, not {type(ext).__name__}")
         self.ext: Mapping[str, Any] = ext
-        self.timeouts = Timeouts(ext.get("timeout"))
+        timeout = ext.get("timeout")
+        self.timeouts = NO_TIMEOUTS if timeout is None else Timeouts(timeout)
         trace = ext.get("trace")
         if trace is not None and not callable(trace):
             raise TypeError(f'ext["trace"] must be callable, not {type(trace).__name__}')
