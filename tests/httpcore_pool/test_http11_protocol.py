@@ -196,6 +196,10 @@ def test_responses_that_end_the_connection(
     assert not protocol.reusable()
 
 
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
 @pytest.mark.parametrize(
     ("pieces", "message"),
     [
@@ -205,6 +209,10 @@ def test_responses_that_end_the_connection(
         ([b"\r\nHTTP/1.1 200 OK\r\n\r\n"], "no response line"),
         ([b"HTTP/1.1 099 Low\r\n\r\n"], "illegal status code"),
         ([b"HTTP/1.1 101 Switching Protocols\r\n\r\n"], "no upgrade was asked for"),
+        ([b"HTTP/1.1 100 Continue\r\nContent-Length: x\r\n\r\n" + OK], "bad Content-Length"),
+        ([b"HTTP/1.1 103 Early\r\nTransfer-Encoding: gzip\r\n\r\n" + OK], "only chunked"),
+        ([CHUNKED + b"0\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"], "conflicting"),
+        ([CHUNKED + b"0\r\nTransfer-Encoding: gzip\r\n\r\n"], "only chunked"),
         ([b"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n"], "illegal header line"),
         ([b"HTTP/1.1 200 OK\r\n X: continued\r\n\r\n"], "continuation line at start"),
         ([b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"], "conflicting"),
@@ -222,6 +230,28 @@ def test_responses_that_end_the_connection(
 def test_response_faults_are_remote_protocol_errors(pieces: list[bytes], message: str) -> None:
     with pytest.raises(RemoteProtocolError, match=message):
         exchange(pieces, eof=False)
+
+
+@pytest.mark.parametrize("framing", [b"Content-Length: 3\r\n", b""])
+def test_a_2xx_answer_to_connect_has_no_body_and_ends_the_connection(framing: bytes) -> None:
+    response = b"HTTP/1.1 200 Connection established\r\n" + framing + b"\r\nabc"
+    _, body, protocol = exchange(response, method=b"CONNECT", eof=False)
+    assert body == b""  # what follows belongs to the tunnel
+    assert not protocol.reusable()
+
+
+def test_an_empty_chunk_does_not_end_a_chunked_request_body() -> None:
+    protocol = HTTP11Protocol(MAX_HEAD)
+    protocol.request_head(b"POST", b"/", [(b"Transfer-Encoding", b"chunked")], b"h")
+    assert protocol.request_body(b"") == b""
+
+
+def test_a_head_trickling_in_byte_by_byte_is_read_whole() -> None:
+    response = b"HTTP/1.1 200 OK\r\nX-Long: " + b"v" * 3000 + b"\r\nContent-Length: 3\r\n\r\n"
+    response += b"abc\r\n0\r\n"
+    head, body, _ = exchange([response[i : i + 1] for i in range(len(response))])
+    assert head.headers == [(b"X-Long", b"v" * 3000), (b"Content-Length", b"3")]
+    assert body == b"abc"
 
 
 def test_a_garbage_status_line_fails_before_the_head_is_complete() -> None:
@@ -250,6 +280,7 @@ value_bytes = st.lists(
     max_size=8,
 ).map(b"".join)
 line_ends = st.sampled_from([b"\r\n", b"\r\n", b"\n"])
+bad_framing = [b"Content-Length: x\r\n", b"Transfer-Encoding: gzip\r\n"]
 
 
 @st.composite
@@ -258,6 +289,7 @@ def responses(draw: Any) -> bytes:
     out: bytes = b""
     for _ in range(draw(st.integers(0, 2))):
         out += b"HTTP/1.1 1%02d Info" % draw(st.integers(0, 99)) + draw(line_ends)
+        out += draw(st.sampled_from([b"", b"", b"Content-Length: 5\r\n", *bad_framing]))
         out += draw(line_ends)
     version = draw(st.sampled_from([b"1.1", b"1.1", b"1.0", b"2.0", b"0.9"]))
     status = draw(st.sampled_from([200, 200, 204, 304, 404, 500, 599]))
@@ -287,7 +319,7 @@ def responses(draw: Any) -> bytes:
             ext = draw(st.sampled_from([b"", b";x=y", b" "]))
             out += b"%x" % size + ext + b"\r\n" + rest[:size] + b"\r\n"
             rest = rest[size:]
-        out += b"0\r\n" + draw(st.sampled_from([b"", b"T: 1\r\n"])) + b"\r\n"
+        out += b"0\r\n" + draw(st.sampled_from([b"", b"T: 1\r\n", *bad_framing])) + b"\r\n"
     else:
         out += body
     extra: bytes = draw(st.sampled_from([b"", b"", b"", b"HTTP/1.1 200 OK\r\n"]))

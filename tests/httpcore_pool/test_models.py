@@ -68,6 +68,8 @@ def test_origin_to_str(origin: tuple[bytes, bytes, int], text: str) -> None:
         ({"headers": [(b"a", "b")]}, TypeError, r"must be bytes, got \(bytes, str\)"),
         ({"headers": [(b"X-A\r\n", b"b")]}, LocalProtocolError, "Invalid header name"),
         ({"headers": [(b"", b"b")]}, LocalProtocolError, "Invalid header name"),
+        ({"headers": [(b"X-A\n", b"b")]}, LocalProtocolError, "Invalid header name"),
+        ({"method": b"GET\n"}, LocalProtocolError, "Invalid method"),
         ({"headers": [(b"X-A", b"b\r\nInjected: 1")]}, LocalProtocolError, "CR, LF or NUL"),
         ({"headers": [(b"X-A", b"b\x00")]}, LocalProtocolError, "CR, LF or NUL"),
         ({"headers": [(b"X-A", b" b")]}, LocalProtocolError, "whitespace at either end"),

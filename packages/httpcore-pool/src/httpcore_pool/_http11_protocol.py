@@ -88,8 +88,10 @@ class HTTP11Protocol:
 
     def __init__(self, max_head_size: int) -> None:
         self._max_head_size = max_head_size
-        self._buffer = b""
+        self._buffer: bytes | bytearray = b""
         self._pos = 0
+        #: Where the search for the line or head end being waited for resumes.
+        self._scan_from = 0
         self._closed_by_server = False
         self.start_next_cycle()
 
@@ -99,12 +101,13 @@ class HTTP11Protocol:
         self._send_chunked = False
         self._send_remaining = 0
         self._keep_alive = True
-        self._head_request = False
+        self._head_request = self._connect_request = False
         # Response side.
         self._state = _HEAD
         self._framing = _LENGTH
         self._remaining = self._expected = 0
         self._chunk_state = _CHUNK_SIZE
+        self._status_line_checked = False
         self._received = False
 
     # -- the request ---------------------------------------------------------------------
@@ -117,25 +120,14 @@ class HTTP11Protocol:
         what decides the framing: Content-Length, Transfer-Encoding, Host and Connection.
         """
         parts = [method, b" ", target, b" HTTP/1.1\r\n"]
-        length: bytes | None = None
         hosts = 0
         for name, value in headers:
             parts += (name, b": ", value, b"\r\n")
-            lowered = name.lower()
-            if lowered == b"host":
+            if len(name) == 4 and name.lower() == b"host":
                 hosts += 1
-            elif lowered == b"content-length":
-                length = _content_length(value, length, LocalProtocolError)
-            elif lowered == b"transfer-encoding":
-                if self._send_chunked:
-                    raise LocalProtocolError("multiple Transfer-Encoding headers")
-                if value.lower() != b"chunked":
-                    raise LocalProtocolError(
-                        f"Transfer-Encoding {value!r} is not supported: only chunked is"
-                    )
-                self._send_chunked = True
-            elif lowered == b"connection" and _has_token(value, b"close"):
-                self._keep_alive = False
+        length, self._send_chunked, close = _framing(headers, LocalProtocolError)
+        if close:
+            self._keep_alive = False
         if hosts > 1:
             raise LocalProtocolError("Found multiple Host headers")
         if not hosts:
@@ -144,11 +136,14 @@ class HTTP11Protocol:
         if not self._send_chunked and length is not None:
             self._send_remaining = int(length)
         self._head_request = method == b"HEAD"
+        self._connect_request = method == b"CONNECT"
         return b"".join(parts)
 
     def request_body(self, data: bytes) -> bytes:
         """``data`` framed for the wire; too much for the Content-Length is an error."""
         if self._send_chunked:
+            if not data:  # an empty chunk would end the body
+                return b""
             return b"".join((b"%x\r\n" % len(data), data, b"\r\n"))
         remaining = self._send_remaining - len(data)
         if remaining < 0:
@@ -173,10 +168,19 @@ class HTTP11Protocol:
             self._closed_by_server = True
             return
         self._received = True
-        if self._pos == len(self._buffer):
-            self._buffer = data
+        buffer, pos = self._buffer, self._pos
+        if pos == len(buffer):
+            self._buffer = data  # the common case: nothing left over, nothing copied
+            self._pos = self._scan_from = 0
+            return
+        # Bytes are waiting for the rest of a line or head: collect them in a bytearray,
+        # so a head trickling in byte by byte costs linear time, not quadratic.
+        if isinstance(buffer, bytearray):
+            del buffer[:pos]
         else:
-            self._buffer = self._buffer[self._pos :] + data
+            buffer = self._buffer = bytearray(memoryview(buffer)[pos:])
+        buffer += data
+        self._scan_from = max(self._scan_from - pos, 0)
         self._pos = 0
 
     def next_event(self) -> ResponseHead | bytes | _Sentinel:
@@ -217,16 +221,32 @@ class HTTP11Protocol:
     def _read_head(self) -> ResponseHead | _Sentinel:
         while True:
             buffer, pos = self._buffer, self._pos
-            end = _BLANK_LINE.search(buffer, pos)
-            if end is None or buffer.startswith((b"\n", b"\r\n"), pos):
+            if buffer.startswith((b"\n", b"\r\n"), pos):
+                raise RemoteProtocolError(
+                    "no response line received: the head began with a blank line"
+                )
+            if not self._status_line_checked:
+                line_end = buffer.find(b"\n", max(pos, self._scan_from))
+                if line_end < 0:
+                    self._scan_from = len(buffer)
+                    return self._head_incomplete()
+                end = line_end - 1 if buffer[line_end - 1] == 13 else line_end
+                if _STATUS_LINE.fullmatch(buffer, pos, end) is None:
+                    raise RemoteProtocolError(f"illegal status line: {bytes(buffer[pos:end])!r}")
+                self._status_line_checked = True
+                self._scan_from = line_end
+            blank_line = _BLANK_LINE.search(buffer, max(pos, self._scan_from))
+            if blank_line is None:
+                self._scan_from = max(pos, len(buffer) - 2)
                 return self._head_incomplete()
-            self._pos = end.end()
-            text = buffer[pos : self._pos].replace(b"\r\n", b"\n")
+            self._pos = blank_line.end()
+            self._status_line_checked = False
+            text = bytes(buffer[pos : self._pos]).replace(b"\r\n", b"\n")
             line_end = text.index(b"\n")
             status = _STATUS_LINE.fullmatch(text, 0, line_end)
-            if status is None:
-                raise RemoteProtocolError(f"illegal status line: {text[:line_end]!r}")
+            assert status is not None  # checked above
             headers = _parse_header_block(text[line_end + 1 : -1])
+            length, chunked, close = _framing(headers, RemoteProtocolError)
             version, code, reason = status.groups()
             status_code = int(code)
             if status_code < 100:
@@ -234,23 +254,16 @@ class HTTP11Protocol:
             if status_code == 101:
                 raise RemoteProtocolError("101 Switching Protocols, but no upgrade was asked for")
             if status_code >= 200:
-                self._start_body(version, status_code, headers)
+                self._start_body(version, status_code, length, chunked, close)
                 return ResponseHead(version, status_code, reason or b"", headers)
 
     def _head_incomplete(self) -> _Sentinel:
         """NEED_DATA, or the error that more data cannot cure."""
         buffer, pos = self._buffer, self._pos
         size = len(buffer) - pos
-        if buffer.startswith((b"\n", b"\r\n"), pos):
-            raise RemoteProtocolError("no response line received: the head began with a blank line")
         if size and not buffer.startswith(b"HTTP/"[:size], pos, pos + 5):
-            line = buffer[pos : pos + 80].split(b"\n", 1)[0]
+            line = bytes(buffer[pos : pos + 80]).split(b"\n", 1)[0]
             raise RemoteProtocolError(f"illegal status line: {line!r}")
-        line_end = buffer.find(b"\n", pos)
-        if line_end >= 0:
-            end = line_end - 1 if buffer[line_end - 1] == 13 else line_end
-            if _STATUS_LINE.fullmatch(buffer, pos, end) is None:
-                raise RemoteProtocolError(f"illegal status line: {buffer[pos:end]!r}")
         if size > self._max_head_size:
             raise RemoteProtocolError(f"Response head larger than {self._max_head_size} bytes")
         if self._closed_by_server:
@@ -259,31 +272,19 @@ class HTTP11Protocol:
             raise RemoteProtocolError("Server disconnected in the middle of the response head")
         return NEED_DATA
 
-    def _start_body(self, version: bytes, status_code: int, headers: Headers) -> None:
+    def _start_body(
+        self, version: bytes, status_code: int, length: bytes | None, chunked: bool, close: bool
+    ) -> None:
         """The framing of the body that follows this head (RFC 9112 §6.3), and whether the
         connection stays open after it."""
-        if version < b"1.1":
+        if close or version < b"1.1":
             self._keep_alive = False
-        length: bytes | None = None
-        chunked = False
-        for name, value in headers:
-            if len(name) not in (10, 14, 17):  # Connection, Content-Length, Transfer-Encoding
-                continue
-            lowered = name.lower()
-            if lowered == b"content-length":
-                length = _content_length(value, length, RemoteProtocolError)
-            elif lowered == b"transfer-encoding":
-                if chunked:
-                    raise RemoteProtocolError("multiple Transfer-Encoding headers")
-                if value.lower() != b"chunked":
-                    raise RemoteProtocolError(
-                        f"Transfer-Encoding {value!r} is not supported: only chunked is"
-                    )
-                chunked = True
-            elif lowered == b"connection" and _has_token(value, b"close"):
-                self._keep_alive = False
         self._state = _BODY
-        if status_code in (204, 304) or self._head_request:
+        if self._connect_request and 200 <= status_code < 300:
+            # A tunnel: what follows belongs to it, never to another request here.
+            self._framing, self._remaining = _LENGTH, 0
+            self._keep_alive = False
+        elif status_code in (204, 304) or self._head_request:
             self._framing, self._remaining = _LENGTH, 0
         elif chunked:
             self._framing, self._chunk_state = _CHUNKED, _CHUNK_SIZE
@@ -299,10 +300,10 @@ class HTTP11Protocol:
         object itself when it is all of them."""
         buffer, pos = self._buffer, self._pos
         end = pos + limit
-        if pos == 0 and end >= len(buffer):
+        if pos == 0 and end >= len(buffer) and type(buffer) is bytes:
             self._buffer = b""
             return buffer
-        data = buffer[pos:end]
+        data = bytes(memoryview(buffer)[pos:end])
         self._pos = pos + len(data)
         return data
 
@@ -346,20 +347,22 @@ class HTTP11Protocol:
             if state == _CHUNK_END:
                 if buffer[pos : pos + 2] != b"\r\n"[:available]:
                     raise RemoteProtocolError(
-                        f"malformed chunk footer: {buffer[pos : pos + 2]!r} (expected b'\\r\\n')"
+                        f"malformed chunk footer: {bytes(buffer[pos : pos + 2])!r}, "
+                        "not the CRLF that ends a chunk"
                     )
                 if available < 2:
                     return self._chunked_incomplete()
                 self._pos = pos + 2
                 self._chunk_state = _CHUNK_SIZE
             elif state == _CHUNK_SIZE:
-                line_end = buffer.find(b"\r\n", pos)
+                line_end = buffer.find(b"\r\n", max(pos, self._scan_from))
                 if line_end < 0:
+                    self._scan_from = max(pos, len(buffer) - 1)
                     return self._chunked_incomplete()
                 match = _CHUNK_HEADER.fullmatch(buffer, pos, line_end + 2)
                 if match is None:
                     raise RemoteProtocolError(
-                        f"illegal chunk header: {buffer[pos : line_end + 2]!r}"
+                        f"illegal chunk header: {bytes(buffer[pos : line_end + 2])!r}"
                     )
                 self._pos = line_end + 2
                 self._remaining = int(match.group(1), 16)
@@ -368,11 +371,13 @@ class HTTP11Protocol:
                 if buffer.startswith((b"\n", b"\r\n"), pos):
                     self._pos = pos + (1 if buffer[pos] == 10 else 2)
                 else:
-                    end = _BLANK_LINE.search(buffer, pos)
+                    end = _BLANK_LINE.search(buffer, max(pos, self._scan_from))
                     if end is None:
+                        self._scan_from = max(pos, len(buffer) - 2)
                         return self._chunked_incomplete()
                     self._pos = end.end()
-                    _parse_header_block(buffer[pos : end.start() + 1].replace(b"\r\n", b"\n"))
+                    trailer = bytes(buffer[pos : end.start() + 1]).replace(b"\r\n", b"\n")
+                    _framing(_parse_header_block(trailer), RemoteProtocolError)
                 self._state = _DONE
                 return END
 
@@ -399,6 +404,30 @@ def _parse_header_block(block: bytes) -> Headers:
             if not _HEADER_LINE.fullmatch(line + b"\n"):
                 raise RemoteProtocolError(f"illegal header line: {line!r}")
     return fields
+
+
+def _framing(
+    headers: Headers, error: type[LocalProtocolError | RemoteProtocolError]
+) -> tuple[bytes | None, bool, bool]:
+    """What a head's headers say of the framing: (Content-Length, chunked, Connection:
+    close). Checked in every head, 1xx and trailers included, as h11 did."""
+    length: bytes | None = None
+    chunked = close = False
+    for name, value in headers:
+        if len(name) not in (10, 14, 17):  # Connection, Content-Length, Transfer-Encoding
+            continue
+        lowered = name.lower()
+        if lowered == b"content-length":
+            length = _content_length(value, length, error)
+        elif lowered == b"transfer-encoding":
+            if chunked:
+                raise error("multiple Transfer-Encoding headers")
+            if value.lower() != b"chunked":
+                raise error(f"Transfer-Encoding {value!r} is not supported: only chunked is")
+            chunked = True
+        elif lowered == b"connection" and _has_token(value, b"close"):
+            close = True
+    return length, chunked, close
 
 
 def _content_length(

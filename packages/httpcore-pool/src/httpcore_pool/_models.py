@@ -33,7 +33,7 @@ _TIMEOUT_KEYS = ("connect", "read", "write", "pool")
 
 # The grammar h11 applied: RFC 9110 tokens for methods and header names; header values
 # without NUL, line breaks or whitespace at either end; targets of visible ASCII.
-_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _FIELD_VALUE = re.compile(rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?")
 _TARGET = re.compile(rb"[\x21-\x7e]+")
 _UNSAFE = re.compile(rb"[\r\n\x00]")
@@ -153,7 +153,7 @@ def origin_to_str(origin: Origin) -> str:
 def _check_method(method: Any) -> bytes:
     if not isinstance(method, bytes):
         raise TypeError(f"method must be bytes, not {type(method).__name__}")
-    if not _TOKEN.match(method):
+    if not _TOKEN.fullmatch(method):
         raise LocalProtocolError(f"Invalid method {method!r}: it must be a non-empty token")
     return method
 
@@ -208,7 +208,7 @@ def check_headers(headers: Any, name: str = "headers") -> Headers:
                 f"{name}: names and values must be bytes, got ({type(key).__name__}, "
                 f"{type(value).__name__}) for {item!r}"
             )
-        if not _TOKEN.match(key):
+        if not _TOKEN.fullmatch(key):
             raise LocalProtocolError(f"Invalid header name {key!r} in {name}")
         if not _FIELD_VALUE.fullmatch(value):
             raise LocalProtocolError(
