@@ -25,6 +25,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\bAsyncIterator\b", "Iterator"),
     (r"\bStopAsyncIteration\b", "StopIteration"),
     (r"\bAsync([A-Z]\w*)", r"Sync\1"),
+    (r"\bcheckpoint\b", "sync_checkpoint"),
     (r"\basync def\b", "def"),
     (r"\basync with\b", "with"),
     (r"\basync with\b", "with"),

@@ -13,6 +13,7 @@ import threading
 from types import TracebackType
 
 import anyio
+import anyio.lowlevel
 
 __all__ = [
     "AsyncEvent",
@@ -23,6 +24,8 @@ __all__ = [
     "SyncLock",
     "SyncPoolLock",
     "SyncShieldCancellation",
+    "checkpoint",
+    "sync_checkpoint",
 ]
 
 
@@ -155,3 +158,12 @@ class SyncShieldCancellation:
         traceback: TracebackType | None,
     ) -> None:
         return None
+
+
+async def checkpoint() -> None:
+    """Let the other tasks that are ready run before going on."""
+    await anyio.lowlevel.checkpoint()
+
+
+def sync_checkpoint() -> None:
+    """Threads run anyway: nothing to wait for."""

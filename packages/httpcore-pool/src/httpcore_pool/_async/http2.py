@@ -4,9 +4,11 @@ Design rules:
 
 - h2 is sans-I/O. Every change to its state and the write of the bytes it produces
   happen under ``_send_lock``, so frames of concurrent requests never interleave.
-- One task (or thread) reads at a time (``_read_lock``). It feeds what arrives to h2 and
-  files each stream's events under that stream, where its request finds them; a request
-  whose events have not come yet takes its turn at reading.
+- One task (or thread) reads at a time, for everyone: it feeds what arrives to h2, files
+  each stream's events under that stream, and wakes the requests that got some. A request
+  whose events have not come sleeps while another reads; when the reader has what it
+  needed it hands the reading on to a sleeper. (A lock taken in turn by every waiting
+  request would wake them one at a time, one event-loop turn each.)
 - GOAWAY: h2 treats its connection as closed on receiving one and then refuses the frames
   of the streams the server still answers. Frames are therefore split here first and
   GOAWAY is kept from h2: no new stream starts, streams at or below its last stream id
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import h2.config
@@ -42,7 +45,13 @@ from httpcore_interfaces import (
 from .._backends.base import READ_SIZE, AsyncNetworkStream
 from .._exceptions import describe
 from .._models import Request
-from .._synchronization import AsyncLock, AsyncShieldCancellation
+from .._synchronization import (
+    AsyncEvent,
+    AsyncLock,
+    AsyncPoolLock,
+    AsyncShieldCancellation,
+    checkpoint,
+)
 from .._trace import BodyTrace, Trace, get_logger
 from .interfaces import AsyncConnectionInterface
 
@@ -98,7 +107,10 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         config = h2.config.H2Configuration(client_side=True, header_encoding=None)
         self._h2 = h2.connection.H2Connection(config=config)
         self._send_lock = AsyncLock()
-        self._read_lock = AsyncLock()
+        self._write_due = False  # a task will write what h2 has queued (_write_soon)
+        self._reading = False  # a task is reading for everyone
+        self._sleepers: dict[int, AsyncEvent] = {}  # per stream: woken by the reader
+        self._sleepers_lock = AsyncPoolLock()  # a real lock only in the threaded pool
         self._events: dict[int, deque[Any]] = {}
         self._goaway_last_stream_id: int | None = None
         self._error: Exception | None = None
@@ -193,11 +205,13 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             self._h2.initiate_connection()
             self._h2.increment_flow_control_window(RECEIVE_WINDOW - 65535)
             await self._write(request.timeouts.write)
-        async with self._read_lock:
-            while not self._settings_received:
-                if self._error is not None:
-                    raise self._error
-                await self._receive(request.timeouts.read)
+
+        def settings_received() -> bool:
+            if self._error is not None:
+                raise self._error
+            return self._settings_received
+
+        await self._receive_until(0, settings_received, request.timeouts.read)
 
     async def _send_headers(self, request: Request) -> int:
         scheme, _, _ = request.origin
@@ -225,7 +239,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 self._h2.send_headers(stream_id, headers, end_stream=request.stream is None)
             except h2.exceptions.ProtocolError as exc:
                 raise LocalProtocolError(describe(exc)) from exc
-            await self._write(request.timeouts.write)
+        await self._write_soon(request.timeouts.write)
         return stream_id
 
     async def _send_body(self, request: Request, stream_id: int) -> None:
@@ -256,16 +270,13 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
 
     async def _wait_for_window(self, request: Request, stream_id: int) -> int:
         """Bytes we may send on ``stream_id`` now; reads until the server opens the window."""
-        while True:
+
+        def window_open() -> bool:
             self._check_stream(stream_id)
-            window = min(
-                self._h2.local_flow_control_window(stream_id), self._h2.max_outbound_frame_size
-            )
-            if window > 0:
-                return window
-            async with self._read_lock:
-                if self._h2.local_flow_control_window(stream_id) <= 0:
-                    await self._receive(request.timeouts.read)
+            return self._h2.local_flow_control_window(stream_id) > 0
+
+        await self._receive_until(stream_id, window_open, request.timeouts.read)
+        return min(self._h2.local_flow_control_window(stream_id), self._h2.max_outbound_frame_size)
 
     async def _write(self, timeout: float | None) -> None:
         """Write what h2 has queued; call with ``_send_lock`` held. An interrupted write
@@ -279,6 +290,21 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             # No new stream may start; streams already answered keep reading what came.
             self._write_failed = True
             raise
+
+    async def _write_soon(self, timeout: float | None) -> None:
+        """Write what h2 has queued once the other tasks ready now have queued theirs:
+        the HEADERS of many requests go out in one write. If a write is already due, it
+        carries ours; when it fails, the streams it carried fail (``_check_stream``)."""
+        if self._write_due:
+            return
+        self._write_due = True
+        try:
+            await checkpoint()
+        finally:
+            with AsyncShieldCancellation():
+                async with self._send_lock:
+                    self._write_due = False
+                    await self._write(timeout)
 
     async def _write_quietly(self, timeout: float | None) -> None:
         """Write acknowledgements and resets: their failure must not fail a response that
@@ -328,20 +354,70 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         if unacked:
             async with self._send_lock:
                 self._h2.acknowledge_received_data(unacked, stream_id)
-                await self._write_quietly(request.timeouts.write)
+                if not self._write_due:  # else that write carries the acknowledgement
+                    await self._write_quietly(request.timeouts.write)
 
     async def _next_event(self, request: Request, stream_id: int) -> Any:
         events = self._events[stream_id]
-        while not events:
-            self._check_stream(stream_id)
-            async with self._read_lock:
-                if not events:
-                    self._check_stream(stream_id)
-                    await self._receive(request.timeouts.read)
+        if not events:
+
+            def arrived() -> bool:
+                self._check_stream(stream_id)
+                return bool(events)
+
+            await self._receive_until(stream_id, arrived, request.timeouts.read)
         return events.popleft()
 
-    async def _receive(self, timeout: float | None) -> None:
-        """Read once, feed h2, file the events; call with ``_read_lock`` held."""
+    async def _receive_until(
+        self, stream_id: int, ready: Callable[[], bool], timeout: float | None
+    ) -> None:
+        """Until ``ready()`` (which raises if the stream failed): read, or sleep while
+        another task reads. Whoever stops reading hands the reading on to a sleeper."""
+        try:
+            while not ready():
+                with self._sleepers_lock:
+                    sleeping = self._reading
+                    if sleeping:
+                        woken = self._sleepers[stream_id] = AsyncEvent()
+                    else:
+                        self._reading = True
+                if sleeping:
+                    try:
+                        if not await woken.wait(timeout):
+                            raise ReadTimeout(f"Timed out reading from the server after {timeout}s")
+                    finally:
+                        with self._sleepers_lock:
+                            if self._sleepers.get(stream_id) is woken:
+                                del self._sleepers[stream_id]
+                    continue
+                touched: set[int] | None = None  # None: wake every sleeper
+                try:
+                    touched = await self._receive(timeout)
+                finally:
+                    with self._sleepers_lock:
+                        self._reading = False
+                        self._wake(touched)
+        finally:
+            with self._sleepers_lock:
+                if not self._reading and self._sleepers:
+                    # Nobody reads now: the first sleeper takes over (or, if its events
+                    # came meanwhile, returns and hands on in turn).
+                    self._sleepers.pop(next(iter(self._sleepers))).set()
+
+    def _wake(self, streams: set[int] | None) -> None:
+        """Wake the sleepers of ``streams``, or all of them (None); call with
+        ``_sleepers_lock`` held."""
+        if streams is None:
+            sleepers = list(self._sleepers.values())
+            self._sleepers.clear()
+        else:
+            sleepers = [self._sleepers.pop(i) for i in streams if i in self._sleepers]
+        for event in sleepers:
+            event.set()
+
+    async def _receive(self, timeout: float | None) -> set[int] | None:
+        """Read once, feed h2, file the events. Returns the streams that got events, or
+        None when every stream may be concerned (a window update, a failure)."""
         try:
             data = await self.stream.read(READ_SIZE, timeout)
         except ReadTimeout:
@@ -355,7 +431,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 # limit, so the next connection opens none that would be dropped.
                 self._stream_limits[self.origin] = self._responses
             self._fail(RemoteProtocolError("Server disconnected"))
-            return
+            return None
         try:
             events = self._h2.receive_data(self._split_frames(data))
         except h2.exceptions.ProtocolError as exc:
@@ -363,22 +439,31 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             self._fail(error)
             raise error from exc
         must_answer = False  # a SETTINGS or PING to acknowledge
+        touched: set[int] | None = set()
         for event in events:
-            if isinstance(event, h2.events.RemoteSettingsChanged):
-                self._settings_received = True
-                must_answer = True
-            elif isinstance(event, h2.events.PingReceived):
-                must_answer = True
-            elif isinstance(event, _STREAM_EVENTS):
+            if isinstance(event, _STREAM_EVENTS):
                 if isinstance(event, h2.events.ResponseReceived):
                     self._responses += 1
                 queue = self._events.get(event.stream_id)
                 if queue is not None:
                     queue.append(event)
                     self._answered_streams.add(event.stream_id)
+                    if touched is not None:
+                        touched.add(event.stream_id)
+            elif isinstance(event, h2.events.RemoteSettingsChanged):
+                self._settings_received = True
+                must_answer = True
+                touched = None  # windows may have changed
+            elif isinstance(event, h2.events.PingReceived):
+                must_answer = True
+            elif isinstance(event, h2.events.WindowUpdated):
+                touched = None
+        if self._goaway_last_stream_id is not None:
+            touched = None
         if must_answer:
             async with self._send_lock:
                 await self._write_quietly(timeout)
+        return touched
 
     def _split_frames(self, data: bytes) -> bytes:
         """Complete frames for h2, minus GOAWAY frames, which are handled here."""
@@ -426,6 +511,8 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             raise StreamRefused(f"Stream {stream_id} was refused by a GOAWAY (last {last})")
         if self._error is not None:
             raise _copy(self._error)
+        if self._write_failed and not self._answered(stream_id):
+            raise WriteError("A write on the connection failed; the request may not have been sent")
 
     def _fail(self, exc: Exception) -> None:
         """The connection is broken: every stream on it fails with ``exc``'s kind."""

@@ -5,9 +5,11 @@ Design rules:
 
 - h2 is sans-I/O. Every change to its state and the write of the bytes it produces
   happen under ``_send_lock``, so frames of concurrent requests never interleave.
-- One task (or thread) reads at a time (``_read_lock``). It feeds what arrives to h2 and
-  files each stream's events under that stream, where its request finds them; a request
-  whose events have not come yet takes its turn at reading.
+- One task (or thread) reads at a time, for everyone: it feeds what arrives to h2, files
+  each stream's events under that stream, and wakes the requests that got some. A request
+  whose events have not come sleeps while another reads; when the reader has what it
+  needed it hands the reading on to a sleeper. (A lock taken in turn by every waiting
+  request would wake them one at a time, one event-loop turn each.)
 - GOAWAY: h2 treats its connection as closed on receiving one and then refuses the frames
   of the streams the server still answers. Frames are therefore split here first and
   GOAWAY is kept from h2: no new stream starts, streams at or below its last stream id
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import h2.config
@@ -43,7 +46,13 @@ from httpcore_interfaces import (
 from .._backends.base import READ_SIZE, SyncNetworkStream
 from .._exceptions import describe
 from .._models import Request
-from .._synchronization import SyncLock, SyncShieldCancellation
+from .._synchronization import (
+    SyncEvent,
+    SyncLock,
+    SyncPoolLock,
+    SyncShieldCancellation,
+    sync_checkpoint,
+)
 from .._trace import BodyTrace, Trace, get_logger
 from .interfaces import SyncConnectionInterface
 
@@ -99,7 +108,10 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         config = h2.config.H2Configuration(client_side=True, header_encoding=None)
         self._h2 = h2.connection.H2Connection(config=config)
         self._send_lock = SyncLock()
-        self._read_lock = SyncLock()
+        self._write_due = False  # a task will write what h2 has queued (_write_soon)
+        self._reading = False  # a task is reading for everyone
+        self._sleepers: dict[int, SyncEvent] = {}  # per stream: woken by the reader
+        self._sleepers_lock = SyncPoolLock()  # a real lock only in the threaded pool
         self._events: dict[int, deque[Any]] = {}
         self._goaway_last_stream_id: int | None = None
         self._error: Exception | None = None
@@ -194,11 +206,13 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             self._h2.initiate_connection()
             self._h2.increment_flow_control_window(RECEIVE_WINDOW - 65535)
             self._write(request.timeouts.write)
-        with self._read_lock:
-            while not self._settings_received:
-                if self._error is not None:
-                    raise self._error
-                self._receive(request.timeouts.read)
+
+        def settings_received() -> bool:
+            if self._error is not None:
+                raise self._error
+            return self._settings_received
+
+        self._receive_until(0, settings_received, request.timeouts.read)
 
     def _send_headers(self, request: Request) -> int:
         scheme, _, _ = request.origin
@@ -226,7 +240,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 self._h2.send_headers(stream_id, headers, end_stream=request.stream is None)
             except h2.exceptions.ProtocolError as exc:
                 raise LocalProtocolError(describe(exc)) from exc
-            self._write(request.timeouts.write)
+        self._write_soon(request.timeouts.write)
         return stream_id
 
     def _send_body(self, request: Request, stream_id: int) -> None:
@@ -257,16 +271,13 @@ class SyncHTTP2Connection(SyncConnectionInterface):
 
     def _wait_for_window(self, request: Request, stream_id: int) -> int:
         """Bytes we may send on ``stream_id`` now; reads until the server opens the window."""
-        while True:
+
+        def window_open() -> bool:
             self._check_stream(stream_id)
-            window = min(
-                self._h2.local_flow_control_window(stream_id), self._h2.max_outbound_frame_size
-            )
-            if window > 0:
-                return window
-            with self._read_lock:
-                if self._h2.local_flow_control_window(stream_id) <= 0:
-                    self._receive(request.timeouts.read)
+            return self._h2.local_flow_control_window(stream_id) > 0
+
+        self._receive_until(stream_id, window_open, request.timeouts.read)
+        return min(self._h2.local_flow_control_window(stream_id), self._h2.max_outbound_frame_size)
 
     def _write(self, timeout: float | None) -> None:
         """Write what h2 has queued; call with ``_send_lock`` held. An interrupted write
@@ -280,6 +291,21 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             # No new stream may start; streams already answered keep reading what came.
             self._write_failed = True
             raise
+
+    def _write_soon(self, timeout: float | None) -> None:
+        """Write what h2 has queued once the other tasks ready now have queued theirs:
+        the HEADERS of many requests go out in one write. If a write is already due, it
+        carries ours; when it fails, the streams it carried fail (``_check_stream``)."""
+        if self._write_due:
+            return
+        self._write_due = True
+        try:
+            sync_checkpoint()
+        finally:
+            with SyncShieldCancellation():
+                with self._send_lock:
+                    self._write_due = False
+                    self._write(timeout)
 
     def _write_quietly(self, timeout: float | None) -> None:
         """Write acknowledgements and resets: their failure must not fail a response that
@@ -329,20 +355,70 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         if unacked:
             with self._send_lock:
                 self._h2.acknowledge_received_data(unacked, stream_id)
-                self._write_quietly(request.timeouts.write)
+                if not self._write_due:  # else that write carries the acknowledgement
+                    self._write_quietly(request.timeouts.write)
 
     def _next_event(self, request: Request, stream_id: int) -> Any:
         events = self._events[stream_id]
-        while not events:
-            self._check_stream(stream_id)
-            with self._read_lock:
-                if not events:
-                    self._check_stream(stream_id)
-                    self._receive(request.timeouts.read)
+        if not events:
+
+            def arrived() -> bool:
+                self._check_stream(stream_id)
+                return bool(events)
+
+            self._receive_until(stream_id, arrived, request.timeouts.read)
         return events.popleft()
 
-    def _receive(self, timeout: float | None) -> None:
-        """Read once, feed h2, file the events; call with ``_read_lock`` held."""
+    def _receive_until(
+        self, stream_id: int, ready: Callable[[], bool], timeout: float | None
+    ) -> None:
+        """Until ``ready()`` (which raises if the stream failed): read, or sleep while
+        another task reads. Whoever stops reading hands the reading on to a sleeper."""
+        try:
+            while not ready():
+                with self._sleepers_lock:
+                    sleeping = self._reading
+                    if sleeping:
+                        woken = self._sleepers[stream_id] = SyncEvent()
+                    else:
+                        self._reading = True
+                if sleeping:
+                    try:
+                        if not woken.wait(timeout):
+                            raise ReadTimeout(f"Timed out reading from the server after {timeout}s")
+                    finally:
+                        with self._sleepers_lock:
+                            if self._sleepers.get(stream_id) is woken:
+                                del self._sleepers[stream_id]
+                    continue
+                touched: set[int] | None = None  # None: wake every sleeper
+                try:
+                    touched = self._receive(timeout)
+                finally:
+                    with self._sleepers_lock:
+                        self._reading = False
+                        self._wake(touched)
+        finally:
+            with self._sleepers_lock:
+                if not self._reading and self._sleepers:
+                    # Nobody reads now: the first sleeper takes over (or, if its events
+                    # came meanwhile, returns and hands on in turn).
+                    self._sleepers.pop(next(iter(self._sleepers))).set()
+
+    def _wake(self, streams: set[int] | None) -> None:
+        """Wake the sleepers of ``streams``, or all of them (None); call with
+        ``_sleepers_lock`` held."""
+        if streams is None:
+            sleepers = list(self._sleepers.values())
+            self._sleepers.clear()
+        else:
+            sleepers = [self._sleepers.pop(i) for i in streams if i in self._sleepers]
+        for event in sleepers:
+            event.set()
+
+    def _receive(self, timeout: float | None) -> set[int] | None:
+        """Read once, feed h2, file the events. Returns the streams that got events, or
+        None when every stream may be concerned (a window update, a failure)."""
         try:
             data = self.stream.read(READ_SIZE, timeout)
         except ReadTimeout:
@@ -356,7 +432,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 # limit, so the next connection opens none that would be dropped.
                 self._stream_limits[self.origin] = self._responses
             self._fail(RemoteProtocolError("Server disconnected"))
-            return
+            return None
         try:
             events = self._h2.receive_data(self._split_frames(data))
         except h2.exceptions.ProtocolError as exc:
@@ -364,22 +440,31 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             self._fail(error)
             raise error from exc
         must_answer = False  # a SETTINGS or PING to acknowledge
+        touched: set[int] | None = set()
         for event in events:
-            if isinstance(event, h2.events.RemoteSettingsChanged):
-                self._settings_received = True
-                must_answer = True
-            elif isinstance(event, h2.events.PingReceived):
-                must_answer = True
-            elif isinstance(event, _STREAM_EVENTS):
+            if isinstance(event, _STREAM_EVENTS):
                 if isinstance(event, h2.events.ResponseReceived):
                     self._responses += 1
                 queue = self._events.get(event.stream_id)
                 if queue is not None:
                     queue.append(event)
                     self._answered_streams.add(event.stream_id)
+                    if touched is not None:
+                        touched.add(event.stream_id)
+            elif isinstance(event, h2.events.RemoteSettingsChanged):
+                self._settings_received = True
+                must_answer = True
+                touched = None  # windows may have changed
+            elif isinstance(event, h2.events.PingReceived):
+                must_answer = True
+            elif isinstance(event, h2.events.WindowUpdated):
+                touched = None
+        if self._goaway_last_stream_id is not None:
+            touched = None
         if must_answer:
             with self._send_lock:
                 self._write_quietly(timeout)
+        return touched
 
     def _split_frames(self, data: bytes) -> bytes:
         """Complete frames for h2, minus GOAWAY frames, which are handled here."""
@@ -427,6 +512,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             raise StreamRefused(f"Stream {stream_id} was refused by a GOAWAY (last {last})")
         if self._error is not None:
             raise _copy(self._error)
+        if self._write_failed and not self._answered(stream_id):
+            raise WriteError("A write on the connection failed; the request may not have been sent")
 
     def _fail(self, exc: Exception) -> None:
         """The connection is broken: every stream on it fails with ``exc``'s kind."""
