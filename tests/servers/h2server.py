@@ -112,6 +112,9 @@ class H2Behaviour:
     - ``validate_inbound_headers``: h2's checks of request headers (e.g. uppercase names
       are a protocol error); switch off to record whatever the client sent.
     - ``keep_body``: request body bytes kept per stream (and echoed); the rest is counted.
+    - ``answer_early_paths``: streams for these paths get ``200 early`` as soon as their
+      headers arrive, then RST_STREAM(NO_ERROR) while the client may still send its body
+      (what nginx does for a static file, allowed by RFC 9113 §8.1).
     """
 
     max_concurrent_streams: int | None = None
@@ -127,6 +130,7 @@ class H2Behaviour:
     tolerate_protocol_errors: bool = False
     validate_inbound_headers: bool = True
     keep_body: int = 16 * 1024 * 1024
+    answer_early_paths: Set[str] = frozenset()
 
 
 @dataclass
@@ -426,7 +430,13 @@ class _Connection:
             if not behaviour.goaway_after_responses:
                 self._queue_goaway(stream_id)
         target = request.path or b"/"
-        if urlsplit(target.decode("latin-1")).path in behaviour.reset_paths:
+        if urlsplit(target.decode("latin-1")).path in behaviour.answer_early_paths:
+            self.h2.send_headers(stream_id, [(b":status", b"200"), (b"content-length", b"5")])
+            self.h2.send_data(stream_id, b"early", end_stream=True)
+            self.h2.reset_stream(stream_id, ErrorCodes.NO_ERROR)
+            stream.reset = True
+            self._finish_stream(stream)
+        elif urlsplit(target.decode("latin-1")).path in behaviour.reset_paths:
             self.h2.reset_stream(stream_id, behaviour.reset_code)
             stream.reset = True
             with self.server.lock:

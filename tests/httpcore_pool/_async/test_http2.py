@@ -100,6 +100,28 @@ async def test_reset_stream_fails_only_its_own_request(
 
 
 @pytest.mark.anyio
+async def test_an_early_answer_and_reset_stop_the_upload_and_are_returned(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server(H2Behaviour(answer_early_paths={"/early"}))
+    sent = []
+
+    async def produce() -> AsyncIterator[bytes]:
+        for _ in range(100):  # 6.4 MB: more than the server's window lets through unread
+            sent.append(1)
+            yield b"x" * 65536
+
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        status, body, _ = await fetch(
+            pool, server.url("/early"), method=b"POST", stream=AsyncIteratorByteStream(produce())
+        )
+        assert (status, body) == (200, b"early")
+        assert len(sent) < 100  # the upload stopped once the stream was closed
+        assert (await fetch(pool, server.url("/")))[:2] == (200, b"Hello, world!")
+    assert server.stats.connections == 1
+
+
+@pytest.mark.anyio
 async def test_refused_streams_are_retried_then_reported(
     h2_server: H2ServerFactory, h2_context: ssl.SSLContext
 ) -> None:

@@ -4,6 +4,10 @@ Design rules:
 
 - h2 is sans-I/O. Every change to its state and the write of the bytes it produces
   happen under ``_send_lock``, so frames of concurrent requests never interleave.
+- A request queues its HEADERS, yields once, then writes whatever h2 has queued unless a
+  write completed since carried its HEADERS: the requests started in one event-loop turn
+  share one write (one TLS record, one system call). If that write failed, the requests
+  it carried learn it when they take the lock, and fail at once, safe to retry.
 - One task (or thread) reads at a time, for everyone: it feeds what arrives to h2, files
   each stream's events under that stream, and wakes the requests that got some. A request
   whose events have not come sleeps while another reads; when the reader has what it
@@ -14,7 +18,8 @@ Design rules:
   GOAWAY is kept from h2: no new stream starts, streams at or below its last stream id
   finish, and those above fail with ``StreamRefused``, which the pool retries elsewhere.
 - A stream's failure or cancellation resets that stream only. A failure of the connection
-  (EOF, a protocol error, an interrupted write) fails every stream on it.
+  (EOF, a protocol error) fails every stream on it; an interrupted write fails the
+  streams not yet sent, and no new stream starts there.
 """
 
 from __future__ import annotations
@@ -107,7 +112,9 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         config = h2.config.H2Configuration(client_side=True, header_encoding=None)
         self._h2 = h2.connection.H2Connection(config=config)
         self._send_lock = AsyncLock()
-        self._write_due = False  # a task will write what h2 has queued (_write_soon)
+        # HEADERS queued in h2 so far, and how many of them a completed write carried.
+        self._queued_headers = 0
+        self._written_headers = 0
         self._reading = False  # a task is reading for everyone
         self._sleepers: dict[int, AsyncEvent] = {}  # per stream: woken by the reader
         self._sleepers_lock = AsyncPoolLock()  # a real lock only in the threaded pool
@@ -117,6 +124,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         self._closed = False
         self._settings_received = False
         self._answered_streams: set[int] = set()
+        self._reset_streams: set[int] = set()  # by the server, while we may still send
         self._incoming = bytearray()  # frames not yet complete
 
     # -- the connection interface ------------------------------------------------------
@@ -239,7 +247,14 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 self._h2.send_headers(stream_id, headers, end_stream=request.stream is None)
             except h2.exceptions.ProtocolError as exc:
                 raise LocalProtocolError(describe(exc)) from exc
-        await self._write_soon(request.timeouts.write)
+            self._queued_headers += 1
+            mine = self._queued_headers
+        # Let the other requests that are ready queue theirs: one write carries them all
+        # (a write per request costs a TLS record and a system call each).
+        await checkpoint()
+        async with self._send_lock:
+            if self._written_headers < mine:  # no completed write carried ours yet
+                await self._write(request.timeouts.write)
         return stream_id
 
     async def _send_body(self, request: Request, stream_id: int) -> None:
@@ -247,64 +262,65 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             return
         iterator = request.stream.__aiter__()
         try:
-            async for chunk in iterator:
-                if not isinstance(chunk, bytes):
-                    raise TypeError(
-                        f"request body chunks must be bytes, not {type(chunk).__name__}"
-                    )
-                while chunk:
-                    size = await self._wait_for_window(request, stream_id)
-                    async with self._send_lock:
-                        size = min(size, self._h2.local_flow_control_window(stream_id))
-                        self._h2.send_data(stream_id, chunk[:size])
-                        await self._write(request.timeouts.write)
-                    chunk = chunk[size:]
-        finally:
-            close = getattr(iterator, "aclose", None)
-            if close is not None:
-                with AsyncShieldCancellation():
-                    await close()
-        async with self._send_lock:
-            self._h2.end_stream(stream_id)
-            await self._write(request.timeouts.write)
+            try:
+                async for chunk in iterator:
+                    if not isinstance(chunk, bytes):
+                        raise TypeError(
+                            f"request body chunks must be bytes, not {type(chunk).__name__}"
+                        )
+                    while chunk:
+                        size = await self._wait_for_window(request, stream_id)
+                        if not size:  # reset by the server: see below
+                            return
+                        async with self._send_lock:
+                            size = min(size, self._h2.local_flow_control_window(stream_id))
+                            self._h2.send_data(stream_id, chunk[:size])
+                            await self._write(request.timeouts.write)
+                        chunk = chunk[size:]
+            finally:
+                close = getattr(iterator, "aclose", None)
+                if close is not None:
+                    with AsyncShieldCancellation():
+                        await close()
+            async with self._send_lock:
+                self._h2.end_stream(stream_id)
+                await self._write(request.timeouts.write)
+        except h2.exceptions.StreamClosedError:
+            # The server closed the stream before the whole body went out: it may answer
+            # early and then reset with NO_ERROR (RFC 9113 §8.1). Its events decide.
+            return
 
     async def _wait_for_window(self, request: Request, stream_id: int) -> int:
-        """Bytes we may send on ``stream_id`` now; reads until the server opens the window."""
+        """Bytes we may send on ``stream_id`` now, reading until the server opens the
+        window; 0 once the server reset the stream."""
 
         def window_open() -> bool:
             self._check_stream(stream_id)
-            return self._h2.local_flow_control_window(stream_id) > 0
+            return (
+                stream_id in self._reset_streams
+                or self._h2.local_flow_control_window(stream_id) > 0
+            )
 
         await self._receive_until(stream_id, window_open, request.timeouts.read)
+        if stream_id in self._reset_streams:
+            return 0
         return min(self._h2.local_flow_control_window(stream_id), self._h2.max_outbound_frame_size)
 
     async def _write(self, timeout: float | None) -> None:
         """Write what h2 has queued; call with ``_send_lock`` held. An interrupted write
         leaves a partial frame on the wire, so it fails the whole connection."""
+        if self._write_failed:
+            raise WriteError("An earlier write on this connection failed; nothing more is sent")
+        queued = self._queued_headers
         data = self._h2.data_to_send()
-        if not data:
-            return
-        try:
-            await self.stream.write(data, timeout)
-        except BaseException:
-            # No new stream may start; streams already answered keep reading what came.
-            self._write_failed = True
-            raise
-
-    async def _write_soon(self, timeout: float | None) -> None:
-        """Write what h2 has queued once the other tasks ready now have queued theirs:
-        the HEADERS of many requests go out in one write. If a write is already due, it
-        carries ours; when it fails, the streams it carried fail (``_check_stream``)."""
-        if self._write_due:
-            return
-        self._write_due = True
-        try:
-            await checkpoint()
-        finally:
-            with AsyncShieldCancellation():
-                async with self._send_lock:
-                    self._write_due = False
-                    await self._write(timeout)
+        if data:
+            try:
+                await self.stream.write(data, timeout)
+            except BaseException:
+                # No new stream may start; streams already answered keep reading what came.
+                self._write_failed = True
+                raise
+        self._written_headers = queued
 
     async def _write_quietly(self, timeout: float | None) -> None:
         """Write acknowledgements and resets: their failure must not fail a response that
@@ -339,22 +355,24 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 unacked = self._unacked.get(stream_id, 0) + event.flow_controlled_length
                 self._unacked[stream_id] = unacked
                 if unacked >= ACK_BATCH:
-                    await self._acknowledge(request, stream_id)
+                    await self._acknowledge(request, stream_id, write=True)
                 if event.data:
                     return bytes(event.data)
             elif isinstance(event, h2.events.StreamEnded):
-                await self._acknowledge(request, stream_id)
+                # A WINDOW_UPDATE this queues goes out with the next write: the windows
+                # are large, and a long body acknowledges (and writes) every ACK_BATCH.
+                await self._acknowledge(request, stream_id, write=False)
                 return None
             elif isinstance(event, h2.events.StreamReset):
                 raise _reset_error(stream_id, event.error_code)
 
-    async def _acknowledge(self, request: Request, stream_id: int) -> None:
+    async def _acknowledge(self, request: Request, stream_id: int, write: bool) -> None:
         """Give the data read on ``stream_id`` back to the server's windows."""
         unacked = self._unacked.pop(stream_id, 0)
         if unacked:
             async with self._send_lock:
                 self._h2.acknowledge_received_data(unacked, stream_id)
-                if not self._write_due:  # else that write carries the acknowledgement
+                if write:
                     await self._write_quietly(request.timeouts.write)
 
     async def _next_event(self, request: Request, stream_id: int) -> Any:
@@ -374,8 +392,10 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         """Until ``ready()`` (which raises if the stream failed): read, or sleep while
         another task reads. Whoever stops reading hands the reading on to a sleeper."""
         try:
-            while not ready():
-                with self._sleepers_lock:
+            while True:
+                with self._sleepers_lock:  # so that no wake-up falls between check and sleep
+                    if ready():
+                        return
                     sleeping = self._reading
                     if sleeping:
                         woken = self._sleepers[stream_id] = AsyncEvent()
@@ -448,6 +468,8 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 if queue is not None:
                     queue.append(event)
                     self._answered_streams.add(event.stream_id)
+                    if isinstance(event, h2.events.StreamReset):
+                        self._reset_streams.add(event.stream_id)
                     if touched is not None:
                         touched.add(event.stream_id)
             elif isinstance(event, h2.events.RemoteSettingsChanged):
@@ -511,8 +533,6 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             raise StreamRefused(f"Stream {stream_id} was refused by a GOAWAY (last {last})")
         if self._error is not None:
             raise _copy(self._error)
-        if self._write_failed and not self._answered(stream_id):
-            raise WriteError("A write on the connection failed; the request may not have been sent")
 
     def _fail(self, exc: Exception) -> None:
         """The connection is broken: every stream on it fails with ``exc``'s kind."""
@@ -526,9 +546,13 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         if self._events.pop(stream_id, None) is None:
             return
         self._answered_streams.discard(stream_id)
+        self._reset_streams.discard(stream_id)
         unacked = self._unacked.pop(stream_id, 0)
+        must_write = (reset or unacked) and self._error is None and not self._closed
+        if not must_write and not self._going_away():
+            return  # nothing to wait for: no cancellation shield needed either
         with AsyncShieldCancellation():
-            if (reset or unacked) and self._error is None and not self._closed:
+            if must_write:
                 async with self._send_lock:
                     # Either may find the stream closed on h2's side already; the
                     # connection window is credited all the same.
@@ -538,12 +562,14 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                         if reset:
                             self._h2.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
                     await self._write_quietly(None)
-            if not self._events and (
-                self._goaway_last_stream_id is not None
-                or self._error is not None
-                or self._write_failed
-            ):
+            if self._going_away():
                 await self.aclose()
+
+    def _going_away(self) -> bool:
+        """No stream left, and none may start: time to close."""
+        return not self._events and (
+            self._goaway_last_stream_id is not None or self._error is not None or self._write_failed
+        )
 
 
 class HTTP2ResponseStream(AsyncByteStream):

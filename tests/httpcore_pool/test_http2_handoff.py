@@ -1,0 +1,258 @@
+"""One HTTP/2 connection shared by many requests: who reads, who writes, and what a
+failure or a cancellation in between leaves behind.
+
+One task (or thread) reads for every stream and wakes the others; HEADERS queued in the
+same event-loop turn go out in one write. These tests drive a connection over an
+in-memory server, so that writes can be held or failed, and answers given, at exact points.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import pytest
+
+from httpcore_interfaces import WriteError, WriteTimeout
+from httpcore_pool._async.http2 import AsyncHTTP2Connection, StreamRefused
+from httpcore_pool._models import Request
+from httpcore_pool._sync.http2 import SyncHTTP2Connection
+from tests.helpers.h2_memory import (
+    ORIGIN,
+    AsyncMemoryStream,
+    MemoryH2Server,
+    SyncMemoryStream,
+    make_request,
+)
+
+
+async def fetch(connection: AsyncHTTP2Connection, request: Request) -> tuple[int, bytes]:
+    status, _, stream, _ = await connection.handle_request(request)
+    body = b"".join([chunk async for chunk in stream])
+    await stream.aclose()
+    return status, body
+
+
+async def connect(stream: AsyncMemoryStream) -> AsyncHTTP2Connection:
+    connection = AsyncHTTP2Connection(ORIGIN, stream)
+    await connection.initialize(make_request(b"/"))
+    return connection
+
+
+@pytest.mark.anyio
+async def test_concurrent_requests_share_writes() -> None:
+    stream = AsyncMemoryStream(MemoryH2Server())
+    connection = await connect(stream)
+    writes = 0
+    write = stream.write
+
+    async def counting_write(data: bytes, timeout: float | None) -> None:
+        nonlocal writes
+        writes += 1
+        await write(data, timeout)
+
+    stream.write = counting_write  # type: ignore[method-assign]
+    results: list[tuple[int, bytes]] = []
+
+    async def one(index: int) -> None:
+        results.append(await fetch(connection, make_request(b"/%d" % index)))
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tasks:
+            for index in range(20):
+                tasks.start_soon(one, index)
+    assert results == [(200, b"ok")] * 20
+    assert writes < 20  # HEADERS started in one turn go out together
+
+
+def test_threads_share_a_connection() -> None:
+    connection = SyncHTTP2Connection(ORIGIN, SyncMemoryStream(MemoryH2Server()))
+    connection.initialize(make_request(b"/"))
+    results: list[tuple[int, bytes]] = []
+
+    def one(index: int) -> None:
+        status, _, stream, _ = connection.handle_request(make_request(b"/%d" % index))
+        results.append((status, b"".join(stream)))
+        stream.close()
+
+    threads = [threading.Thread(target=one, args=(index,)) for index in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert results == [(200, b"ok")] * 10
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.anyio
+async def test_a_request_cancelled_before_its_write_leaves_the_others_writing() -> None:
+    """A queued its HEADERS and waits for the send lock, held by D's body write; then
+    ``task.cancel()``. Later requests on the connection must still go out."""
+    stream = AsyncMemoryStream(MemoryH2Server())
+    connection = await connect(stream)
+    go = asyncio.Event()
+
+    async def body() -> AsyncIterator[bytes]:
+        await go.wait()
+        yield b"x" * 10
+
+    with anyio.fail_after(5):
+        upload = asyncio.create_task(fetch(connection, make_request(b"/d", b"POST", stream=body())))
+        await asyncio.sleep(0.05)  # D's HEADERS are out; its body waits for go
+        stream.hold_writes = True  # D's DATA write will hold the send lock
+        cancelled = asyncio.create_task(fetch(connection, make_request(b"/a")))
+        go.set()
+        await asyncio.sleep(0.05)
+        cancelled.cancel()
+        await asyncio.wait([cancelled])
+        stream.write_gate.set()
+        stream.hold_writes = False
+        assert await upload == (200, b"ok")
+        assert await fetch(connection, make_request(b"/e", read=1.0)) == (200, b"ok")
+
+
+class BreakingStream(AsyncMemoryStream):
+    """Once armed, a write hangs (a server that stopped reading) until its timeout; after
+    that every write fails at once. Reads stay open, and nothing arrives."""
+
+    armed = False
+    broken = False
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        if not self.armed:
+            return await super().write(data, timeout)
+        if self.broken:
+            raise WriteError("broken pipe (in memory)")
+        await anyio.sleep(0.2 if timeout is None else timeout)
+        self.broken = True
+        raise WriteTimeout("write timed out (in memory)")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("read_timeout", [None, 1.5])
+async def test_requests_carried_by_a_failed_write_fail_at_once(
+    read_timeout: float | None,
+) -> None:
+    """A's write carries B's HEADERS too, and times out: neither request was sent, both
+    fail at once as safe to retry, without waiting for a read timeout (or for ever)."""
+    stream = BreakingStream(MemoryH2Server())
+    connection = await connect(stream)
+    stream.armed = True
+    outcomes: dict[str, float] = {}  # seconds until each failed
+
+    async def run(name: str) -> None:
+        start = time.monotonic()
+        request = make_request(b"/" + name.encode(), read=read_timeout, write=0.2)
+        with pytest.raises(StreamRefused):
+            await fetch(connection, request)
+        outcomes[name] = time.monotonic() - start
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(run, "a")
+            tasks.start_soon(run, "b")
+    assert len(outcomes) == 2
+    assert max(outcomes.values()) < 1.0, outcomes
+
+
+class FailOnce(AsyncMemoryStream):
+    fail_next = False
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise WriteTimeout("write timed out (in memory)")
+        await super().write(data, timeout)
+
+
+@pytest.mark.anyio
+async def test_a_failed_write_spares_a_request_sent_before_it() -> None:
+    """S, a POST, was sent whole and waits for its answer when another request's write
+    fails. The server still answers S: S gets its response."""
+    server = MemoryH2Server(on_request=lambda server, stream_id: None)
+    stream = FailOnce(server)
+    connection = await connect(stream)
+    outcomes: dict[str, Any] = {}
+
+    async def run(name: str, method: bytes) -> None:
+        try:
+            outcomes[name] = await fetch(
+                connection, make_request(b"/" + name.encode(), method, read=2.0)
+            )
+        except Exception as exc:
+            outcomes[name] = exc
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(run, "s", b"POST")
+            await anyio.sleep(0.05)
+            assert server.requests == [1]
+            stream.fail_next = True
+            tasks.start_soon(run, "t", b"GET")
+            await anyio.sleep(0.05)
+            with server.lock:
+                server.h2.ping(b"12345678")
+                stream.push(server.h2.data_to_send())
+            await anyio.sleep(0.05)
+            stream.push(server.answer(1))
+    assert outcomes["s"] == (200, b"ok"), outcomes
+    assert isinstance(outcomes["t"], StreamRefused), outcomes
+
+
+class DelayedLock:
+    """The connection's own bookkeeping lock, except that the first time ``thread`` takes
+    it, ``meanwhile()`` runs and a short sleep follows: a window opened on purpose
+    between a thread's look at its stream and its going to sleep."""
+
+    def __init__(self, lock: Any, meanwhile: Any) -> None:
+        self.lock = lock
+        self.meanwhile = meanwhile
+        self.thread: threading.Thread | None = None
+        self.fired = False
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is self.thread and not self.fired:
+            self.fired = True
+            self.meanwhile()
+            time.sleep(0.3)
+        self.lock.__enter__()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.lock.__exit__(*exc_info)
+
+
+def test_no_wake_up_is_lost_between_a_threads_check_and_its_sleep() -> None:
+    """While thread S is about to sleep, the reader R receives both responses and leaves:
+    S must still get its response, not wait on the socket for one already received."""
+    server = MemoryH2Server(on_request=lambda server, stream_id: None)
+    stream = SyncMemoryStream(server)
+    connection = SyncHTTP2Connection(ORIGIN, stream)
+    connection.initialize(make_request(b"/"))
+    results: dict[str, Any] = {}
+
+    def run(name: str) -> None:
+        try:
+            request = make_request(b"/" + name.encode(), read=2.0)
+            status, _, body, _ = connection.handle_request(request)
+            results[name] = (status, b"".join(body))
+        except Exception as exc:
+            results[name] = exc
+
+    reader = threading.Thread(target=run, args=("r",))
+    reader.start()
+    deadline = time.monotonic() + 2
+    while not connection._reading and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert connection._reading
+    delayed = DelayedLock(connection._sleepers_lock, lambda: stream.push(server.answer(1, 3)))
+    connection._sleepers_lock = delayed  # type: ignore[assignment]
+    sleeper = threading.Thread(target=run, args=("s",))
+    delayed.thread = sleeper
+    sleeper.start()
+    reader.join(4)
+    sleeper.join(4)
+    assert results == {"r": (200, b"ok"), "s": (200, b"ok")}
