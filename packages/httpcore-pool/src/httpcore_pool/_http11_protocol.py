@@ -49,6 +49,8 @@ _FIELD_VALUE = rb"[^\x00\s]+(?:[ \t]+[^\x00\s]+)*"
 _HEADER_LINE = re.compile(
     rb"^(" + _TOKEN + rb"):[ \t]*(" + _FIELD_VALUE + rb")?[ \t]*\n", re.MULTILINE
 )
+# len(b"connection"), len(b"content-length"), len(b"transfer-encoding"): a cheap filter.
+_FRAMING_NAME_LENGTHS = frozenset({10, 14, 17})
 _STATUS_LINE = re.compile(rb"HTTP/([0-9]\.[0-9]) ([0-9]{3})(?: ([^\x00\n\r\f\v]*))?")
 _CHUNK_HEADER = re.compile(rb"([0-9A-Fa-f]{1,20})(?:;[^\n]*)?[ \t]*\r\n")
 _BLANK_LINE = re.compile(rb"\n\r?\n")
@@ -107,7 +109,9 @@ class HTTP11Protocol:
         self._framing = _LENGTH
         self._remaining = self._expected = 0
         self._chunk_state = _CHUNK_SIZE
-        self._status_line_checked = False
+        #: The status line of the head being received, once complete and checked: its
+        #: length (up to its LF) and the version, code and reason.
+        self._status_line: tuple[int, bytes, bytes, bytes | None] | None = None
         self._received = False
 
     # -- the request ---------------------------------------------------------------------
@@ -125,7 +129,7 @@ class HTTP11Protocol:
             parts += (name, b": ", value, b"\r\n")
             if len(name) == 4 and name.lower() == b"host":
                 hosts += 1
-        length, self._send_chunked, close = _framing(headers, LocalProtocolError)
+        length, self._send_chunked, close = _framing_of(headers, LocalProtocolError)
         if close:
             self._keep_alive = False
         if hosts > 1:
@@ -225,29 +229,32 @@ class HTTP11Protocol:
                 raise RemoteProtocolError(
                     "no response line received: the head began with a blank line"
                 )
-            if not self._status_line_checked:
-                line_end = buffer.find(b"\n", max(pos, self._scan_from))
+            scan_from = self._scan_from if self._scan_from > pos else pos
+            status = self._status_line
+            if status is None:  # checked as soon as it is complete
+                line_end = buffer.find(b"\n", scan_from)
                 if line_end < 0:
                     self._scan_from = len(buffer)
                     return self._head_incomplete()
                 end = line_end - 1 if buffer[line_end - 1] == 13 else line_end
-                if _STATUS_LINE.fullmatch(buffer, pos, end) is None:
+                match = _STATUS_LINE.fullmatch(buffer, pos, end)
+                if match is None:
                     raise RemoteProtocolError(f"illegal status line: {bytes(buffer[pos:end])!r}")
-                self._status_line_checked = True
-                self._scan_from = line_end
-            blank_line = _BLANK_LINE.search(buffer, max(pos, self._scan_from))
+                version, code, reason = match.groups()
+                status = self._status_line = (line_end - pos, version, code, reason)
+                scan_from = self._scan_from = line_end
+            blank_line = _BLANK_LINE.search(buffer, scan_from)
             if blank_line is None:
                 self._scan_from = max(pos, len(buffer) - 2)
                 return self._head_incomplete()
             self._pos = blank_line.end()
-            self._status_line_checked = False
-            text = bytes(buffer[pos : self._pos]).replace(b"\r\n", b"\n")
-            line_end = text.index(b"\n")
-            status = _STATUS_LINE.fullmatch(text, 0, line_end)
-            assert status is not None  # checked above
-            headers = _parse_header_block(text[line_end + 1 : -1])
-            length, chunked, close = _framing(headers, RemoteProtocolError)
-            version, code, reason = status.groups()
+            self._status_line = None
+            line_length, version, code, reason = status
+            block = bytes(buffer[pos + line_length + 1 : blank_line.start() + 1])
+            if b"\r" in block:
+                block = block.replace(b"\r\n", b"\n")
+            headers = _parse_header_block(block)
+            length, chunked, close = _framing_of(headers, RemoteProtocolError)
             status_code = int(code)
             if status_code < 100:
                 raise RemoteProtocolError(f"illegal status code {status_code}")
@@ -303,7 +310,7 @@ class HTTP11Protocol:
         if pos == 0 and end >= len(buffer) and type(buffer) is bytes:
             self._buffer = b""
             return buffer
-        data = bytes(memoryview(buffer)[pos:end])
+        data = buffer[pos:end] if type(buffer) is bytes else bytes(memoryview(buffer)[pos:end])
         self._pos = pos + len(data)
         return data
 
@@ -377,7 +384,7 @@ class HTTP11Protocol:
                         return self._chunked_incomplete()
                     self._pos = end.end()
                     trailer = bytes(buffer[pos : end.start() + 1]).replace(b"\r\n", b"\n")
-                    _framing(_parse_header_block(trailer), RemoteProtocolError)
+                    _framing_of(_parse_header_block(trailer), RemoteProtocolError)
                 self._state = _DONE
                 return END
 
@@ -406,7 +413,7 @@ def _parse_header_block(block: bytes) -> Headers:
     return fields
 
 
-def _framing(
+def _framing_of(
     headers: Headers, error: type[LocalProtocolError | RemoteProtocolError]
 ) -> tuple[bytes | None, bool, bool]:
     """What a head's headers say of the framing: (Content-Length, chunked, Connection:
@@ -414,7 +421,7 @@ def _framing(
     length: bytes | None = None
     chunked = close = False
     for name, value in headers:
-        if len(name) not in (10, 14, 17):  # Connection, Content-Length, Transfer-Encoding
+        if len(name) not in _FRAMING_NAME_LENGTHS:
             continue
         lowered = name.lower()
         if lowered == b"content-length":
