@@ -71,6 +71,36 @@ def urllib3_client(cfg: ChildConfig) -> Measurement:
         pool.close()
 
 
+def socket_floor(cfg: ChildConfig) -> Measurement:
+    """Not a client: one socket, a fixed request, the response read up to nginx's
+    Content-Length with no parsing or checks. Its rate is what the kernel, loopback and
+    nginx allow on this machine; what a client adds is its own cost."""
+    import socket
+
+    sock = socket.create_connection((cfg.host, cfg.port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    request = b"GET / HTTP/1.1\r\nHost: " + cfg.authority.encode("ascii") + b"\r\n\r\n"
+
+    def get() -> tuple[int, int]:
+        sock.sendall(request)
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            check(bool(chunk), "nginx closed the connection")
+            data += chunk
+            end = data.find(b"\r\n\r\n")
+            if end >= 0:
+                start = data.index(b"Content-Length: ", 0, end) + 16
+                length = int(data[start : data.index(b"\r\n", start)])
+                if len(data) >= end + 4 + length:
+                    return int(data[9:12]), len(data) - end - 4
+
+    try:
+        return sequential(cfg, get)
+    finally:
+        sock.close()
+
+
 SCENARIO = Scenario(
     name="a_sync_sequential",
     title="(a) sync, sequential GETs (2,000-byte body) on one keep-alive connection",
@@ -85,6 +115,7 @@ SCENARIO = Scenario(
         ),
         Case("sync", "httpcore-1.0.9", httpcore_1, "ConnectionPool().request"),
         Case("sync", "urllib3", urllib3_client, "HTTPConnectionPool(maxsize=1).request"),
+        Case("sync", "socket-floor", socket_floor, "a bare socket: sendall + recv, no parsing"),
     ),
     params={"requests": 5_000},
     quick_params={"requests": 300},

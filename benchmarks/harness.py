@@ -60,6 +60,7 @@ PEER_ENVS: dict[str, str] = {
     "urllib3": "urllib3",
     "h2-minimal": "h2-minimal",
     "ours-h2": "ours",  # our pool with http2=True (scenario d's HTTP/2 download)
+    "socket-floor": "urllib3",  # standard library only: any env will do
 }
 # distributions whose versions a child reports
 REPORTED_DISTS = (
@@ -83,6 +84,7 @@ MAIN_DIST: dict[str, str] = {
     "urllib3": "urllib3",
     "h2-minimal": "h2",
     "ours-h2": "httpcore-pool",
+    "socket-floor": "python",  # not a distribution: the table shows the Python version
 }
 REFERENCE_PEER = "ours"
 FAILED_STATUSES = ("deadlock", "timeout", "error", "missing", "unsupported")
@@ -723,6 +725,8 @@ def summarize(scenario: Scenario, case: Case, runs: list[dict[str, Any]]) -> dic
     }
     versions: dict[str, str] = next((r["versions"] for r in runs if r.get("versions")), {})
     summary["version"] = versions.get(MAIN_DIST[case.peer], "?")
+    if MAIN_DIST[case.peer] == "python":
+        summary["version"] = next((str(r["python"]) for r in runs if r.get("python")), "?")
     summary["versions"] = versions
     if failed:
         first = failed[0]
