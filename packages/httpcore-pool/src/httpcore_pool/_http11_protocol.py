@@ -222,6 +222,11 @@ class HTTP11Protocol:
             and not self._closed_by_server
         )
 
+    def unread(self) -> bytes:
+        """What was received beyond what has been parsed: after a 2xx answer to CONNECT,
+        the first bytes of the tunnel."""
+        return bytes(self._buffer[self._pos :])
+
     def _read_head(self) -> ResponseHead | _Sentinel:
         while True:
             buffer, pos = self._buffer, self._pos

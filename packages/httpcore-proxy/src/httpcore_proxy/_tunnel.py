@@ -1,4 +1,4 @@
-"""The CONNECT exchange that opens a tunnel, as a sans-I/O object over h11.
+"""The CONNECT exchange that opens a tunnel, sans-I/O, on the pool's HTTP/1.1 protocol.
 
 The caller sends :meth:`TunnelSetup.request_bytes`, then feeds what the proxy answers to
 :meth:`TunnelSetup.receive_data` until it returns the status. Every way the answer can be
@@ -7,14 +7,23 @@ wrong (a refusal, garbage, an early close, bytes after the answer) raises ``Prox
 
 from __future__ import annotations
 
-import h11
+import re
 
-from httpcore_interfaces import Headers, LocalProtocolError, Origin, ProxyError
+from httpcore_interfaces import (
+    Headers,
+    LocalProtocolError,
+    Origin,
+    ProxyError,
+    RemoteProtocolError,
+)
+from httpcore_pool.extension import NEED_DATA, HTTP11Protocol, ResponseHead
 
 __all__ = ["TunnelSetup", "authority"]
 
 #: A proxy's answer head may not grow beyond this: garbage must not fill memory.
 MAX_ANSWER_SIZE = 64 * 1024
+#: A request target is visible ASCII (a tab in a host, say, would break the request line).
+_TARGET = re.compile(rb"[\x21-\x7e]+")
 
 
 def authority(origin: Origin) -> bytes:
@@ -28,55 +37,47 @@ def authority(origin: Origin) -> bytes:
 class TunnelSetup:
     """One ``CONNECT host:port`` request and the proxy's answer to it."""
 
-    __slots__ = ("_h11", "_headers", "target")
+    __slots__ = ("_headers", "_protocol", "target")
 
     def __init__(self, origin: Origin, proxy_headers: Headers) -> None:
         self.target = authority(origin)
-        self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_ANSWER_SIZE)
-        # Host first, then the proxy headers (Proxy-Authorization, ...); theirs win.
-        names = {name.lower() for name, _ in proxy_headers}
-        self._headers = [(b"Host", self.target)] if b"host" not in names else []
-        self._headers += proxy_headers
+        self._protocol = HTTP11Protocol(MAX_ANSWER_SIZE)
+        self._headers = proxy_headers  # Host goes first unless they have one; theirs win
 
     def request_bytes(self) -> bytes:
-        try:
-            head = self._h11.send(
-                h11.Request(method=b"CONNECT", target=self.target, headers=self._headers)
+        if not _TARGET.fullmatch(self.target):
+            raise LocalProtocolError(
+                f"Cannot ask for a tunnel to {self.target!r}: not a valid request target"
             )
-            tail = self._h11.send(h11.EndOfMessage())
-        except h11.LocalProtocolError as exc:  # e.g. a tab in the host
-            raise LocalProtocolError(f"Cannot ask for a tunnel to {self.target!r}: {exc}") from exc
-        return (head or b"") + (tail or b"")
+        protocol = self._protocol
+        head = protocol.request_head(b"CONNECT", self.target, self._headers, self.target)
+        return head + protocol.end_request()
 
     def receive_data(self, data: bytes) -> int | None:
         """The 2xx status once the whole answer head arrived, else None (feed more).
         ``b""`` means the proxy closed the connection."""
-        self._h11.receive_data(data)
-        while True:
-            try:
-                event = self._h11.next_event()
-            except h11.RemoteProtocolError as exc:
-                if not data:
-                    raise ProxyError(
-                        "The proxy closed the connection before answering CONNECT"
-                    ) from exc
-                raise ProxyError(f"The proxy sent an invalid answer to CONNECT: {exc}") from exc
-            if event is h11.NEED_DATA:
-                return None
-            if isinstance(event, h11.InformationalResponse):
-                continue
-            if isinstance(event, h11.Response):
-                return self._accept(event)
-            raise ProxyError(f"Unexpected answer to CONNECT: {event!r}")  # pragma: no cover
+        self._protocol.receive_data(data)
+        try:
+            event = self._protocol.next_event()
+        except RemoteProtocolError as exc:
+            if not data:
+                raise ProxyError(
+                    "The proxy closed the connection before answering CONNECT"
+                ) from exc
+            raise ProxyError(f"The proxy sent an invalid answer to CONNECT: {exc}") from exc
+        if event is NEED_DATA:
+            return None
+        assert isinstance(event, ResponseHead)  # before its head, nothing else comes
+        return self._accept(event)
 
-    def _accept(self, response: h11.Response) -> int:
+    def _accept(self, response: ResponseHead) -> int:
         reason = response.reason.decode("ascii", "replace")
         if not 200 <= response.status_code < 300:
             raise ProxyError(
                 f"The proxy refused CONNECT {self.target.decode('ascii')}: "
                 f"{response.status_code} {reason}".rstrip()
             )
-        leftover, _ = self._h11.trailing_data
+        leftover = self._protocol.unread()
         if leftover:
             # Neither TLS nor HTTP lets the target speak first: someone broke protocol.
             raise ProxyError(
