@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 import pytest
 
-from httpcore_interfaces import WriteError, WriteTimeout
+from httpcore_interfaces import ReadTimeout, WriteError, WriteTimeout
 from httpcore_pool._async.http2 import AsyncHTTP2Connection, StreamRefused
 from httpcore_pool._models import Request
 from httpcore_pool._sync.http2 import SyncHTTP2Connection
@@ -256,3 +256,30 @@ def test_no_wake_up_is_lost_between_a_threads_check_and_its_sleep() -> None:
     reader.join(4)
     sleeper.join(4)
     assert results == {"r": (200, b"ok"), "s": (200, b"ok")}
+
+
+@pytest.mark.anyio
+async def test_traffic_for_other_streams_does_not_extend_a_read_timeout() -> None:
+    """The server never answers, but keeps the connection busy (a WINDOW_UPDATE every
+    50 ms, the kind of frame that wakes every waiting stream): the request still times out
+    after its read timeout, not once the traffic stops."""
+    server = MemoryH2Server(on_request=lambda server, stream_id: None)
+    stream = AsyncMemoryStream(server)
+    connection = await connect(stream)
+
+    async def keep_busy() -> None:
+        for _ in range(40):  # two seconds of traffic
+            with server.lock:
+                server.h2.increment_flow_control_window(1)
+                stream.push(server.h2.data_to_send())
+            await anyio.sleep(0.05)
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(keep_busy)
+            start = time.monotonic()
+            with pytest.raises(ReadTimeout):
+                await fetch(connection, make_request(b"/never", read=0.3))
+            elapsed = time.monotonic() - start
+            tasks.cancel_scope.cancel()
+    assert elapsed < 1.5

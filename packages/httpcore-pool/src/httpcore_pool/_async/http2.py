@@ -25,6 +25,7 @@ Design rules:
 from __future__ import annotations
 
 import contextlib
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -390,7 +391,11 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         self, stream_id: int, ready: Callable[[], bool], timeout: float | None
     ) -> None:
         """Until ``ready()`` (which raises if the stream failed): read, or sleep while
-        another task reads. Whoever stops reading hands the reading on to a sleeper."""
+        another task reads. Whoever stops reading hands the reading on to a sleeper.
+
+        ``timeout`` bounds the whole wait: frames for other streams, which wake a sleeper
+        or end a read, do not start it again."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while True:
                 with self._sleepers_lock:  # so that no wake-up falls between check and sleep
@@ -401,9 +406,10 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                         woken = self._sleepers[stream_id] = AsyncEvent()
                     else:
                         self._reading = True
+                left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
                 if sleeping:
                     try:
-                        if not await woken.wait(timeout):
+                        if not await woken.wait(left):
                             raise ReadTimeout(f"Timed out reading from the server after {timeout}s")
                     finally:
                         with self._sleepers_lock:
@@ -412,7 +418,11 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                     continue
                 touched: set[int] | None = None  # None: wake every sleeper
                 try:
-                    touched = await self._receive(timeout)
+                    touched = await self._receive(left)
+                except ReadTimeout as exc:
+                    raise ReadTimeout(
+                        f"Timed out reading from the server after {timeout}s"
+                    ) from exc
                 finally:
                     with self._sleepers_lock:
                         self._reading = False

@@ -26,6 +26,7 @@ Design rules:
 from __future__ import annotations
 
 import contextlib
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -391,7 +392,11 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         self, stream_id: int, ready: Callable[[], bool], timeout: float | None
     ) -> None:
         """Until ``ready()`` (which raises if the stream failed): read, or sleep while
-        another task reads. Whoever stops reading hands the reading on to a sleeper."""
+        another task reads. Whoever stops reading hands the reading on to a sleeper.
+
+        ``timeout`` bounds the whole wait: frames for other streams, which wake a sleeper
+        or end a read, do not start it again."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while True:
                 with self._sleepers_lock:  # so that no wake-up falls between check and sleep
@@ -402,9 +407,10 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                         woken = self._sleepers[stream_id] = SyncEvent()
                     else:
                         self._reading = True
+                left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
                 if sleeping:
                     try:
-                        if not woken.wait(timeout):
+                        if not woken.wait(left):
                             raise ReadTimeout(f"Timed out reading from the server after {timeout}s")
                     finally:
                         with self._sleepers_lock:
@@ -413,7 +419,11 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                     continue
                 touched: set[int] | None = None  # None: wake every sleeper
                 try:
-                    touched = self._receive(timeout)
+                    touched = self._receive(left)
+                except ReadTimeout as exc:
+                    raise ReadTimeout(
+                        f"Timed out reading from the server after {timeout}s"
+                    ) from exc
                 finally:
                     with self._sleepers_lock:
                         self._reading = False
