@@ -15,9 +15,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
+import h2.events
 import pytest
 
-from httpcore_interfaces import ReadTimeout, WriteError, WriteTimeout
+from httpcore_interfaces import ReadTimeout, RemoteProtocolError, WriteError, WriteTimeout
 from httpcore_pool._async.http2 import AsyncHTTP2Connection, StreamRefused
 from httpcore_pool._models import Request
 from httpcore_pool._sync.http2 import SyncHTTP2Connection
@@ -283,3 +284,184 @@ async def test_traffic_for_other_streams_does_not_extend_a_read_timeout() -> Non
             elapsed = time.monotonic() - start
             tasks.cancel_scope.cancel()
     assert elapsed < 1.5
+
+
+class EarlyAnswerServer(MemoryH2Server):
+    """Answers a request as soon as its HEADERS arrive, with ``413`` and END_STREAM, and
+    never opens the window for its body."""
+
+    def __init__(self) -> None:
+        super().__init__(on_request=lambda server, stream_id: None)
+        self.answered = threading.Event()
+
+    def feed(self, data: bytes) -> bytes:
+        with self.lock:
+            for event in self.h2.receive_data(data):
+                if isinstance(event, h2.events.RequestReceived) and not self.answered.is_set():
+                    self.h2.send_headers(event.stream_id, [(b":status", b"413")], end_stream=True)
+                    self.answered.set()
+            return self.h2.data_to_send()
+
+
+class ClosingStream(SyncMemoryStream):
+    """Once ``closed``, reads return end of file; past 100 of those, ``RuntimeError``: a
+    reader looping on the end of file would spin for ever."""
+
+    closed = False
+    eof_reads = 0
+
+    def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        with self.cond:
+            if not self.cond.wait_for(lambda: bool(self.inbox) or self.closed, timeout):
+                raise ReadTimeout("read timed out (in memory)")
+            if self.inbox:
+                data = bytes(self.inbox[:max_bytes])
+                del self.inbox[:max_bytes]
+                return data
+            self.eof_reads += 1
+            if self.eof_reads > 100:
+                raise RuntimeError("the connection reads its end of file in a loop")
+            return b""
+
+
+def test_an_upload_answered_early_stops_and_returns_the_answer() -> None:
+    """The server answers a POST (413, END_STREAM) before the body is sent, never opens
+    the window for the rest, then closes the connection. The upload stops and the answer
+    is returned; nothing loops on the end of file."""
+    server = EarlyAnswerServer()
+    stream = ClosingStream(server)
+    connection = SyncHTTP2Connection(ORIGIN, stream)
+    connection.initialize(make_request(b"/"))
+    outcome: list[Any] = []
+
+    def upload() -> None:
+        request = make_request(b"/up", b"POST", read=1.0, stream=[b"x" * 200_000])
+        try:
+            status, _, body, _ = connection.handle_request(request)
+            outcome.append((status, b"".join(body)))
+        except Exception as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=upload)
+    thread.start()
+    assert server.answered.wait(2)
+    time.sleep(0.2)  # the window is used up; the upload waits for more
+    with stream.cond:
+        stream.closed = True
+        stream.cond.notify_all()
+    thread.join(5)
+    assert outcome == [(413, b"")]
+
+
+class BigAnswerServer(MemoryH2Server):
+    """Sends ``size`` bytes on stream 1 once ``start()`` is called, as the client's
+    windows allow, more with each WINDOW_UPDATE."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(on_request=lambda server, stream_id: None)
+        self.left = 0
+        self.size = size
+
+    def start(self) -> bytes:
+        with self.lock:
+            self.h2.send_headers(1, [(b":status", b"200")])
+            self.left = self.size
+            self._pump()
+            return self.h2.data_to_send()
+
+    def _pump(self) -> None:
+        while self.left:
+            size = min(
+                self.left, self.h2.local_flow_control_window(1), self.h2.max_outbound_frame_size
+            )
+            if size <= 0:
+                return
+            self.left -= size
+            self.h2.send_data(1, b"x" * size, end_stream=not self.left)
+
+    def feed(self, data: bytes) -> bytes:
+        out = super().feed(data)
+        with self.lock:
+            if self.left:
+                self._pump()
+            return out + self.h2.data_to_send()
+
+
+@pytest.mark.anyio
+async def test_a_request_spared_by_a_failed_write_still_acknowledges_its_data() -> None:
+    """S was sent whole when T's write fails. S's answer is larger than the receive
+    windows: its WINDOW_UPDATEs must still go out, or S stalls at 16 MiB."""
+    size = 17 * 1024 * 1024
+    server = BigAnswerServer(size)
+    stream = FailOnce(server)
+    connection = await connect(stream)
+    outcomes: dict[str, Any] = {}
+
+    async def run(name: str, path: bytes) -> None:
+        try:
+            status, _, body, _ = await connection.handle_request(make_request(path, read=3.0))
+            received = 0
+            async for chunk in body:
+                received += len(chunk)
+            await body.aclose()
+            outcomes[name] = (status, received)
+        except Exception as exc:
+            outcomes[name] = exc
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(run, "s", b"/big")
+            await anyio.sleep(0.05)
+            stream.fail_next = True
+            tasks.start_soon(run, "t", b"/t")  # its HEADERS write fails
+            await anyio.sleep(0.05)
+            stream.push(server.start())
+    assert outcomes["s"] == (200, size)
+    assert isinstance(outcomes["t"], StreamRefused)
+
+
+class EarlyHeadersServer(MemoryH2Server):
+    """Sends ``200`` HEADERS as soon as a request with a body starts, and reads on."""
+
+    def feed(self, data: bytes) -> bytes:
+        with self.lock:
+            for event in self.h2.receive_data(data):
+                if isinstance(event, h2.events.RequestReceived) and not event.stream_ended:
+                    self.h2.send_headers(event.stream_id, [(b":status", b"200")])
+                elif isinstance(event, h2.events.DataReceived):
+                    self.h2.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            return self.h2.data_to_send()
+
+
+@pytest.mark.anyio
+async def test_an_upload_on_a_failed_connection_gets_an_httpcore_error() -> None:
+    """U's answer began while its body is still going out; then the connection fails (a
+    frame h2 refuses). U's next chunk fails with an httpcore exception, not h2's."""
+    server = EarlyHeadersServer(on_request=lambda server, stream_id: None)
+    stream = AsyncMemoryStream(server)
+    connection = await connect(stream)
+    next_chunk = anyio.Event()
+    outcomes: dict[str, Any] = {}
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"first"
+        await next_chunk.wait()
+        yield b"second"
+
+    async def run(name: str, request: Request) -> None:
+        try:
+            outcomes[name] = await fetch(connection, request)
+        except Exception as exc:
+            outcomes[name] = exc
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(run, "g", make_request(b"/g", read=3.0))
+            await anyio.sleep(0.05)  # G reads for everyone
+            tasks.start_soon(run, "u", make_request(b"/u", b"POST", read=3.0, stream=body()))
+            await anyio.sleep(0.05)  # U's 200 HEADERS are in
+            stream.push(b"\x00\x00\x04\x06\x00\x00\x00\x00\x00abcd")  # a PING of 4 bytes
+            await anyio.sleep(0.05)
+            next_chunk.set()
+    assert isinstance(outcomes["g"], RemoteProtocolError), outcomes
+    assert isinstance(outcomes["u"], RemoteProtocolError), outcomes

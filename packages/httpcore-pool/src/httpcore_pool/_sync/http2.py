@@ -126,7 +126,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         self._closed = False
         self._settings_received = False
         self._answered_streams: set[int] = set()
-        self._reset_streams: set[int] = set()  # by the server, while we may still send
+        #: Streams whose response the server has ended or reset while we may still send.
+        self._answered_whole: set[int] = set()
         self._incoming = bytearray()  # frames not yet complete
 
     # -- the connection interface ------------------------------------------------------
@@ -188,7 +189,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             return
         self._closed = True
         with SyncShieldCancellation():
-            if self._error is None:
+            if self._error is None and not self._write_failed:
                 try:  # a polite GOAWAY; the server may already be gone
                     self._h2.close_connection()
                     data = self._h2.data_to_send()
@@ -272,9 +273,11 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                         )
                     while chunk:
                         size = self._wait_for_window(request, stream_id)
-                        if not size:  # reset by the server: see below
+                        if not size:  # answered already: see below
+                            self._abandon_body(stream_id)
                             return
                         with self._send_lock:
+                            self._check_stream_writable(stream_id)
                             size = min(size, self._h2.local_flow_control_window(stream_id))
                             self._h2.send_data(stream_id, chunk[:size])
                             self._write(request.timeouts.write)
@@ -285,6 +288,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                     with SyncShieldCancellation():
                         close()
             with self._send_lock:
+                self._check_stream_writable(stream_id)
                 self._h2.end_stream(stream_id)
                 self._write(request.timeouts.write)
         except h2.exceptions.StreamClosedError:
@@ -292,26 +296,45 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             # early and then reset with NO_ERROR (RFC 9113 §8.1). Its events decide.
             return
 
+    def _abandon_body(self, stream_id: int) -> None:
+        """The server answered before the whole body went out (RFC 9113 §8.1): stop
+        sending, and reset our half of the stream unless the server reset it already,
+        so that it does not stay open. The answer is read as usual."""
+        with self._send_lock:
+            with contextlib.suppress(h2.exceptions.ProtocolError):
+                self._h2.reset_stream(stream_id, h2.errors.ErrorCodes.NO_ERROR)
+            self._write_quietly(None)
+
+    def _check_stream_writable(self, stream_id: int) -> None:
+        """Before more of a body goes to h2: the connection's failure, as an httpcore
+        exception, rather than h2's refusal to send on a closed connection."""
+        if self._error is not None:
+            raise _copy(self._error)
+        last = self._goaway_last_stream_id
+        if last is not None and stream_id > last:
+            raise StreamRefused(f"Stream {stream_id} was refused by a GOAWAY (last {last})")
+
     def _wait_for_window(self, request: Request, stream_id: int) -> int:
         """Bytes we may send on ``stream_id`` now, reading until the server opens the
-        window; 0 once the server reset the stream."""
+        window; 0 once the server has answered whole (ended or reset the stream)."""
 
         def window_open() -> bool:
-            self._check_stream(stream_id)
-            return (
-                stream_id in self._reset_streams
-                or self._h2.local_flow_control_window(stream_id) > 0
-            )
+            if stream_id in self._answered_whole:
+                return True
+            self._check_stream_writable(stream_id)  # whatever events are queued
+            return self._h2.local_flow_control_window(stream_id) > 0
 
         self._receive_until(stream_id, window_open, request.timeouts.read)
-        if stream_id in self._reset_streams:
+        if stream_id in self._answered_whole:
             return 0
         return min(self._h2.local_flow_control_window(stream_id), self._h2.max_outbound_frame_size)
 
-    def _write(self, timeout: float | None) -> None:
-        """Write what h2 has queued; call with ``_send_lock`` held. An interrupted write
-        leaves a partial frame on the wire, so it fails the whole connection."""
-        if self._write_failed:
+    def _write(self, timeout: float | None, *, after_failure: bool = False) -> None:
+        """Write what h2 has queued; call with ``_send_lock`` held. After a failed write
+        (which may have left a partial frame) no request or body goes out any more; only
+        acknowledgements and resets (``after_failure``) are still tried: if the failure
+        left nothing partial, the streams already sent still get their windows."""
+        if self._write_failed and not after_failure:
             raise WriteError("An earlier write on this connection failed; nothing more is sent")
         queued = self._queued_headers
         data = self._h2.data_to_send()
@@ -328,7 +351,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         """Write acknowledgements and resets: their failure must not fail a response that
         has already arrived; the connection is marked failed for new streams instead."""
         with contextlib.suppress(WriteError, WriteTimeout):
-            self._write(timeout)
+            self._write(timeout, after_failure=True)
 
     # -- receiving ---------------------------------------------------------------------
 
@@ -419,7 +442,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                     continue
                 touched: set[int] | None = None  # None: wake every sleeper
                 try:
-                    touched = self._receive(left)
+                    touched = self._receive(left, timeout)
                 except ReadTimeout as exc:
                     raise ReadTimeout(
                         f"Timed out reading from the server after {timeout}s"
@@ -446,9 +469,12 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         for event in sleepers:
             event.set()
 
-    def _receive(self, timeout: float | None) -> set[int] | None:
-        """Read once, feed h2, file the events. Returns the streams that got events, or
-        None when every stream may be concerned (a window update, a failure)."""
+    def _receive(
+        self, timeout: float | None, answer_timeout: float | None
+    ) -> set[int] | None:
+        """Read once (within ``timeout``), feed h2, file the events; a SETTINGS or PING
+        is acknowledged within ``answer_timeout``. Returns the streams that got events,
+        or None when every stream may be concerned (a window update, a failure)."""
         try:
             data = self.stream.read(READ_SIZE, timeout)
         except ReadTimeout:
@@ -479,8 +505,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 if queue is not None:
                     queue.append(event)
                     self._answered_streams.add(event.stream_id)
-                    if isinstance(event, h2.events.StreamReset):
-                        self._reset_streams.add(event.stream_id)
+                    if isinstance(event, (h2.events.StreamEnded, h2.events.StreamReset)):
+                        self._answered_whole.add(event.stream_id)
                     if touched is not None:
                         touched.add(event.stream_id)
             elif isinstance(event, h2.events.RemoteSettingsChanged):
@@ -495,7 +521,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             touched = None
         if must_answer:
             with self._send_lock:
-                self._write_quietly(timeout)
+                self._write_quietly(answer_timeout)
         return touched
 
     def _split_frames(self, data: bytes) -> bytes:
@@ -557,7 +583,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         if self._events.pop(stream_id, None) is None:
             return
         self._answered_streams.discard(stream_id)
-        self._reset_streams.discard(stream_id)
+        self._answered_whole.discard(stream_id)
         unacked = self._unacked.pop(stream_id, 0)
         must_write = (reset or unacked) and self._error is None and not self._closed
         if not must_write and not self._going_away():
