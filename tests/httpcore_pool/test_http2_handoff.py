@@ -465,3 +465,55 @@ async def test_an_upload_on_a_failed_connection_gets_an_httpcore_error() -> None
             next_chunk.set()
     assert isinstance(outcomes["g"], RemoteProtocolError), outcomes
     assert isinstance(outcomes["u"], RemoteProtocolError), outcomes
+
+
+class OneAtATime:
+    """Stands in for a connection's h2 object and records whether two threads were ever
+    inside one of its methods at once (each call lingers a little to show it)."""
+
+    def __init__(self, wrapped: Any) -> None:
+        self._wrapped = wrapped
+        self._inside = 0
+        self._count = threading.Lock()
+        self.overlapped = False
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._wrapped, name)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._count:
+                self._inside += 1
+                self.overlapped |= self._inside > 1
+            try:
+                time.sleep(0.001)
+                return value(*args, **kwargs)
+            finally:
+                with self._count:
+                    self._inside -= 1
+
+        return call
+
+
+def test_threads_never_use_h2_at_the_same_time() -> None:
+    """h2 is not thread-safe: the reading thread and the writing threads must take turns."""
+    connection = SyncHTTP2Connection(ORIGIN, SyncMemoryStream(MemoryH2Server()))
+    connection.initialize(make_request(b"/"))
+    guard = OneAtATime(connection._h2)
+    connection._h2 = guard  # type: ignore[assignment]
+    results: list[tuple[int, bytes]] = []
+
+    def requests(index: int) -> None:
+        for _ in range(5):
+            status, _, stream, _ = connection.handle_request(make_request(b"/%d" % index))
+            results.append((status, b"".join(stream)))
+            stream.close()
+
+    threads = [threading.Thread(target=requests, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert results == [(200, b"ok")] * 40
+    assert not guard.overlapped

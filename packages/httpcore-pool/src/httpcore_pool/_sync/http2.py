@@ -3,8 +3,9 @@
 
 Design rules:
 
-- h2 is sans-I/O. Every change to its state and the write of the bytes it produces
-  happen under ``_send_lock``, so frames of concurrent requests never interleave.
+- h2 is sans-I/O and not thread-safe: every call into it holds ``_h2_lock`` (a real lock
+  in the threaded pool, free on an event loop), never across I/O. Writes of the bytes it
+  produces happen under ``_send_lock``, so frames of concurrent requests never interleave.
 - A request queues its HEADERS, yields once, then writes whatever h2 has queued unless a
   write completed since carried its HEADERS: the requests started in one event-loop turn
   share one write (one TLS record, one system call). If that write failed, the requests
@@ -113,6 +114,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         self.response_started = True
         config = h2.config.H2Configuration(client_side=True, header_encoding=None)
         self._h2 = h2.connection.H2Connection(config=config)
+        self._h2_lock = SyncPoolLock()
         self._send_lock = SyncLock()
         # HEADERS queued in h2 so far, and how many of them a completed write carried.
         self._queued_headers = 0
@@ -191,8 +193,9 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         with SyncShieldCancellation():
             if self._error is None and not self._write_failed:
                 try:  # a polite GOAWAY; the server may already be gone
-                    self._h2.close_connection()
-                    data = self._h2.data_to_send()
+                    with self._h2_lock:
+                        self._h2.close_connection()
+                        data = self._h2.data_to_send()
                     if data:
                         self.stream.write(data, 1.0)
                 except Exception:
@@ -205,16 +208,17 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         """Exchange the connection prefaces: send our SETTINGS and wait for the server's,
         so that its limit on concurrent streams is known before the pool shares us."""
         with self._send_lock:
-            self._h2.local_settings = h2.settings.Settings(
-                client=True,
-                initial_values={
-                    h2.settings.SettingCodes.ENABLE_PUSH: 0,
-                    h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 100,
-                    h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: RECEIVE_WINDOW,
-                },
-            )
-            self._h2.initiate_connection()
-            self._h2.increment_flow_control_window(RECEIVE_WINDOW - 65535)
+            with self._h2_lock:
+                self._h2.local_settings = h2.settings.Settings(
+                    client=True,
+                    initial_values={
+                        h2.settings.SettingCodes.ENABLE_PUSH: 0,
+                        h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 100,
+                        h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: RECEIVE_WINDOW,
+                    },
+                )
+                self._h2.initiate_connection()
+                self._h2.increment_flow_control_window(RECEIVE_WINDOW - 65535)
             self._write(request.timeouts.write)
 
         def settings_received() -> bool:
@@ -243,13 +247,14 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         ]
         with self._send_lock:
             self._check_usable()
-            stream_id = self._h2.get_next_available_stream_id()
-            self._events[stream_id] = deque()
-            self._streams_opened += 1
-            try:
-                self._h2.send_headers(stream_id, headers, end_stream=request.stream is None)
-            except h2.exceptions.ProtocolError as exc:
-                raise LocalProtocolError(describe(exc)) from exc
+            with self._h2_lock:
+                stream_id = self._h2.get_next_available_stream_id()
+                self._events[stream_id] = deque()
+                self._streams_opened += 1
+                try:
+                    self._h2.send_headers(stream_id, headers, end_stream=request.stream is None)
+                except h2.exceptions.ProtocolError as exc:
+                    raise LocalProtocolError(describe(exc)) from exc
             self._queued_headers += 1
             mine = self._queued_headers
         # Let the other requests that are ready queue theirs: one write carries them all
@@ -278,8 +283,9 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                             return
                         with self._send_lock:
                             self._check_stream_writable(stream_id)
-                            size = min(size, self._h2.local_flow_control_window(stream_id))
-                            self._h2.send_data(stream_id, chunk[:size])
+                            with self._h2_lock:
+                                size = min(size, self._h2.local_flow_control_window(stream_id))
+                                self._h2.send_data(stream_id, chunk[:size])
                             self._write(request.timeouts.write)
                         chunk = chunk[size:]
             finally:
@@ -289,7 +295,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                         close()
             with self._send_lock:
                 self._check_stream_writable(stream_id)
-                self._h2.end_stream(stream_id)
+                with self._h2_lock:
+                    self._h2.end_stream(stream_id)
                 self._write(request.timeouts.write)
         except h2.exceptions.StreamClosedError:
             # The server closed the stream before the whole body went out: it may answer
@@ -301,7 +308,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         sending, and reset our half of the stream unless the server reset it already,
         so that it does not stay open. The answer is read as usual."""
         with self._send_lock:
-            with contextlib.suppress(h2.exceptions.ProtocolError):
+            with self._h2_lock, contextlib.suppress(h2.exceptions.ProtocolError):
                 self._h2.reset_stream(stream_id, h2.errors.ErrorCodes.NO_ERROR)
             self._write_quietly(None)
 
@@ -322,12 +329,15 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             if stream_id in self._answered_whole:
                 return True
             self._check_stream_writable(stream_id)  # whatever events are queued
-            return self._h2.local_flow_control_window(stream_id) > 0
+            with self._h2_lock:
+                return self._h2.local_flow_control_window(stream_id) > 0
 
         self._receive_until(stream_id, window_open, request.timeouts.read)
         if stream_id in self._answered_whole:
             return 0
-        return min(self._h2.local_flow_control_window(stream_id), self._h2.max_outbound_frame_size)
+        with self._h2_lock:
+            window = self._h2.local_flow_control_window(stream_id)
+            return min(window, self._h2.max_outbound_frame_size)
 
     def _write(self, timeout: float | None, *, after_failure: bool = False) -> None:
         """Write what h2 has queued; call with ``_send_lock`` held. After a failed write
@@ -336,8 +346,9 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         left nothing partial, the streams already sent still get their windows."""
         if self._write_failed and not after_failure:
             raise WriteError("An earlier write on this connection failed; nothing more is sent")
-        queued = self._queued_headers
-        data = self._h2.data_to_send()
+        with self._h2_lock:
+            queued = self._queued_headers
+            data = self._h2.data_to_send()
         if data:
             try:
                 self.stream.write(data, timeout)
@@ -396,7 +407,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         unacked = self._unacked.pop(stream_id, 0)
         if unacked:
             with self._send_lock:
-                self._h2.acknowledge_received_data(unacked, stream_id)
+                with self._h2_lock:
+                    self._h2.acknowledge_received_data(unacked, stream_id)
                 if write:
                     self._write_quietly(request.timeouts.write)
 
@@ -490,7 +502,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             self._fail(RemoteProtocolError("Server disconnected"))
             return None
         try:
-            events = self._h2.receive_data(self._split_frames(data))
+            with self._h2_lock:
+                events = self._h2.receive_data(self._split_frames(data))
         except h2.exceptions.ProtocolError as exc:
             error = RemoteProtocolError(describe(exc))
             self._fail(error)
@@ -593,7 +606,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 with self._send_lock:
                     # Either may find the stream closed on h2's side already; the
                     # connection window is credited all the same.
-                    with contextlib.suppress(h2.exceptions.ProtocolError):
+                    with self._h2_lock, contextlib.suppress(h2.exceptions.ProtocolError):
                         if unacked:
                             self._h2.acknowledge_received_data(unacked, stream_id)
                         if reset:
