@@ -70,22 +70,30 @@ async def test_concurrent_requests_share_writes() -> None:
     assert writes < 20  # HEADERS started in one turn go out together
 
 
+def fetch_in_threads(
+    connection: SyncHTTP2Connection, threads: int, each: int
+) -> list[tuple[int, bytes]]:
+    """``each`` requests in each of ``threads`` threads at once; their (status, body)."""
+    results: list[tuple[int, bytes]] = []
+
+    def requests(index: int) -> None:
+        for _ in range(each):
+            status, _, stream, _ = connection.handle_request(make_request(b"/%d" % index))
+            results.append((status, b"".join(stream)))
+            stream.close()
+
+    started = [threading.Thread(target=requests, args=(index,)) for index in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join(10)
+    return results
+
+
 def test_threads_share_a_connection() -> None:
     connection = SyncHTTP2Connection(ORIGIN, SyncMemoryStream(MemoryH2Server()))
     connection.initialize(make_request(b"/"))
-    results: list[tuple[int, bytes]] = []
-
-    def one(index: int) -> None:
-        status, _, stream, _ = connection.handle_request(make_request(b"/%d" % index))
-        results.append((status, b"".join(stream)))
-        stream.close()
-
-    threads = [threading.Thread(target=one, args=(index,)) for index in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(5)
-    assert results == [(200, b"ok")] * 10
+    assert fetch_in_threads(connection, 10, 1) == [(200, b"ok")] * 10
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
@@ -502,18 +510,5 @@ def test_threads_never_use_h2_at_the_same_time() -> None:
     connection.initialize(make_request(b"/"))
     guard = OneAtATime(connection._h2)
     connection._h2 = guard  # type: ignore[assignment]
-    results: list[tuple[int, bytes]] = []
-
-    def requests(index: int) -> None:
-        for _ in range(5):
-            status, _, stream, _ = connection.handle_request(make_request(b"/%d" % index))
-            results.append((status, b"".join(stream)))
-            stream.close()
-
-    threads = [threading.Thread(target=requests, args=(index,)) for index in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert results == [(200, b"ok")] * 40
+    assert fetch_in_threads(connection, 8, 5) == [(200, b"ok")] * 40
     assert not guard.overlapped

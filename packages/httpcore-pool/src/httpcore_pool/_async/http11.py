@@ -19,6 +19,7 @@ from .._models import Request
 from .._synchronization import AsyncShieldCancellation
 from .._trace import BodyTrace, Trace, get_logger
 from .interfaces import AsyncConnectionInterface
+from .request_body import AsyncRequestBody
 
 __all__ = ["AsyncHTTP11Connection"]
 
@@ -106,22 +107,13 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
                 await self.stream.write(data, timeout)
 
     async def _send_request_body(self, stream: Any, timeout: float | None) -> None:
-        iterator = stream.__aiter__()
+        body = AsyncRequestBody(stream)
         try:
-            async for chunk in iterator:
-                if not isinstance(chunk, bytes):
-                    raise TypeError(
-                        f"request body chunks must be bytes, not {type(chunk).__name__}"
-                    )
+            async for chunk in body:
                 if chunk:
                     await self.stream.write(self._protocol.request_body(chunk), timeout)
         finally:
-            # A generator left suspended by an error would be finalized by the garbage
-            # collector, outside any event loop: close it here instead.
-            close = getattr(iterator, "aclose", None)
-            if close is not None:
-                with AsyncShieldCancellation():
-                    await close()
+            await body.aclose()
 
     # -- receiving ---------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ from .._synchronization import (
 )
 from .._trace import BodyTrace, Trace, get_logger
 from .interfaces import AsyncConnectionInterface
+from .request_body import AsyncRequestBody
 
 __all__ = ["AsyncHTTP2Connection", "StreamRefused"]
 
@@ -267,31 +268,21 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
     async def _send_body(self, request: Request, stream_id: int) -> None:
         if request.stream is None:
             return
-        iterator = request.stream.__aiter__()
+        body = AsyncRequestBody(request.stream)
         try:
-            try:
-                async for chunk in iterator:
-                    if not isinstance(chunk, bytes):
-                        raise TypeError(
-                            f"request body chunks must be bytes, not {type(chunk).__name__}"
-                        )
-                    while chunk:
-                        size = await self._wait_for_window(request, stream_id)
-                        if not size:  # answered already: see below
-                            await self._abandon_body(stream_id)
-                            return
-                        async with self._send_lock:
-                            self._check_stream_writable(stream_id)
-                            with self._h2_lock:
-                                size = min(size, self._h2.local_flow_control_window(stream_id))
-                                self._h2.send_data(stream_id, chunk[:size])
-                            await self._write(request.timeouts.write)
-                        chunk = chunk[size:]
-            finally:
-                close = getattr(iterator, "aclose", None)
-                if close is not None:
-                    with AsyncShieldCancellation():
-                        await close()
+            async for chunk in body:
+                while chunk:
+                    size = await self._wait_for_window(request, stream_id)
+                    if not size:  # answered already: see below
+                        await self._abandon_body(stream_id)
+                        return
+                    async with self._send_lock:
+                        self._check_stream_writable(stream_id)
+                        with self._h2_lock:
+                            size = min(size, self._h2.local_flow_control_window(stream_id))
+                            self._h2.send_data(stream_id, chunk[:size])
+                        await self._write(request.timeouts.write)
+                    chunk = chunk[size:]
             async with self._send_lock:
                 self._check_stream_writable(stream_id)
                 with self._h2_lock:
@@ -301,6 +292,8 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             # The server closed the stream before the whole body went out: it may answer
             # early and then reset with NO_ERROR (RFC 9113 §8.1). Its events decide.
             return
+        finally:
+            await body.aclose()
 
     async def _abandon_body(self, stream_id: int) -> None:
         """The server answered before the whole body went out (RFC 9113 §8.1): stop

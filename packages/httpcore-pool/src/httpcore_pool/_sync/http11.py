@@ -20,6 +20,7 @@ from .._models import Request
 from .._synchronization import SyncShieldCancellation
 from .._trace import BodyTrace, Trace, get_logger
 from .interfaces import SyncConnectionInterface
+from .request_body import SyncRequestBody
 
 __all__ = ["SyncHTTP11Connection"]
 
@@ -107,22 +108,13 @@ class SyncHTTP11Connection(SyncConnectionInterface):
                 self.stream.write(data, timeout)
 
     def _send_request_body(self, stream: Any, timeout: float | None) -> None:
-        iterator = stream.__iter__()
+        body = SyncRequestBody(stream)
         try:
-            for chunk in iterator:
-                if not isinstance(chunk, bytes):
-                    raise TypeError(
-                        f"request body chunks must be bytes, not {type(chunk).__name__}"
-                    )
+            for chunk in body:
                 if chunk:
                     self.stream.write(self._protocol.request_body(chunk), timeout)
         finally:
-            # A generator left suspended by an error would be finalized by the garbage
-            # collector, outside any event loop: close it here instead.
-            close = getattr(iterator, "close", None)
-            if close is not None:
-                with SyncShieldCancellation():
-                    close()
+            body.close()
 
     # -- receiving ---------------------------------------------------------------------
 

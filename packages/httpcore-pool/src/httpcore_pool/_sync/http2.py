@@ -62,6 +62,7 @@ from .._synchronization import (
 )
 from .._trace import BodyTrace, Trace, get_logger
 from .interfaces import SyncConnectionInterface
+from .request_body import SyncRequestBody
 
 __all__ = ["SyncHTTP2Connection", "StreamRefused"]
 
@@ -268,31 +269,21 @@ class SyncHTTP2Connection(SyncConnectionInterface):
     def _send_body(self, request: Request, stream_id: int) -> None:
         if request.stream is None:
             return
-        iterator = request.stream.__iter__()
+        body = SyncRequestBody(request.stream)
         try:
-            try:
-                for chunk in iterator:
-                    if not isinstance(chunk, bytes):
-                        raise TypeError(
-                            f"request body chunks must be bytes, not {type(chunk).__name__}"
-                        )
-                    while chunk:
-                        size = self._wait_for_window(request, stream_id)
-                        if not size:  # answered already: see below
-                            self._abandon_body(stream_id)
-                            return
-                        with self._send_lock:
-                            self._check_stream_writable(stream_id)
-                            with self._h2_lock:
-                                size = min(size, self._h2.local_flow_control_window(stream_id))
-                                self._h2.send_data(stream_id, chunk[:size])
-                            self._write(request.timeouts.write)
-                        chunk = chunk[size:]
-            finally:
-                close = getattr(iterator, "close", None)
-                if close is not None:
-                    with SyncShieldCancellation():
-                        close()
+            for chunk in body:
+                while chunk:
+                    size = self._wait_for_window(request, stream_id)
+                    if not size:  # answered already: see below
+                        self._abandon_body(stream_id)
+                        return
+                    with self._send_lock:
+                        self._check_stream_writable(stream_id)
+                        with self._h2_lock:
+                            size = min(size, self._h2.local_flow_control_window(stream_id))
+                            self._h2.send_data(stream_id, chunk[:size])
+                        self._write(request.timeouts.write)
+                    chunk = chunk[size:]
             with self._send_lock:
                 self._check_stream_writable(stream_id)
                 with self._h2_lock:
@@ -302,6 +293,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             # The server closed the stream before the whole body went out: it may answer
             # early and then reset with NO_ERROR (RFC 9113 §8.1). Its events decide.
             return
+        finally:
+            body.close()
 
     def _abandon_body(self, stream_id: int) -> None:
         """The server answered before the whole body went out (RFC 9113 §8.1): stop
