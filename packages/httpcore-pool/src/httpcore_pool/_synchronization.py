@@ -5,11 +5,17 @@ the ``Sync*`` names, so both pools share one source. The async pool needs no loc
 bookkeeping never awaits, so each decision runs to completion on the event loop without
 yielding; ``AsyncPoolLock`` is therefore free. The sync pool is shared between threads and
 takes a real lock.
+
+These run on every request, so the async ones avoid anyio's per-call backend lookup where
+they can: on an asyncio task an event is a bare future and a checkpoint a ``sleep(0)``;
+under trio they are anyio's. Cancellation reaches both the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections import deque
 from types import TracebackType
 
 import anyio
@@ -47,16 +53,31 @@ class AsyncPoolLock:
 
 
 class AsyncLock:
-    """Mutual exclusion across awaits: one HTTP/2 reader, or one writer, at a time."""
+    """Mutual exclusion across awaits: one HTTP/2 reader, or one writer, at a time.
 
-    __slots__ = ("_lock",)
+    Taking it when free costs no trip through the event loop; a release hands it straight
+    to the first waiter, so waiters are served in order."""
+
+    __slots__ = ("_locked", "_waiters")
 
     def __init__(self) -> None:
-        # No trip through the event loop when nobody else holds it.
-        self._lock = anyio.Lock(fast_acquire=True)
+        self._locked = False
+        self._waiters: deque[AsyncEvent] = deque()
 
     async def __aenter__(self) -> None:
-        await self._lock.acquire()
+        if not self._locked:
+            self._locked = True
+            return
+        handed = AsyncEvent()
+        self._waiters.append(handed)
+        try:
+            await handed.wait(None)
+        except BaseException:
+            if handed.is_set():  # handed over as we were cancelled: pass it on
+                self._release()
+            else:
+                self._waiters.remove(handed)
+            raise
 
     async def __aexit__(
         self,
@@ -64,7 +85,13 @@ class AsyncLock:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._lock.release()
+        self._release()
+
+    def _release(self) -> None:
+        if self._waiters:
+            self._waiters.popleft().set()  # still locked: it belongs to that waiter now
+        else:
+            self._locked = False
 
 
 class SyncLock:
@@ -90,23 +117,56 @@ SyncPoolLock = SyncLock
 
 
 class AsyncEvent:
-    __slots__ = ("_event",)
+    """Set once, awaited by one task at a time. A timed-out or cancelled wait leaves it
+    usable: the flag is the truth, the future or anyio event only the wake-up."""
+
+    __slots__ = ("_is_set", "_waiter")
 
     def __init__(self) -> None:
-        self._event = anyio.Event()
+        self._is_set = False
+        self._waiter: asyncio.Future[None] | anyio.Event | None = None
 
     def set(self) -> None:
-        self._event.set()
+        self._is_set = True
+        waiter = self._waiter
+        if isinstance(waiter, anyio.Event):
+            waiter.set()
+        elif waiter is not None and not waiter.done():  # done if its wait was cancelled
+            waiter.set_result(None)
+
+    def is_set(self) -> bool:
+        return self._is_set
 
     async def wait(self, timeout: float | None) -> bool:
         """Wait until set; False if ``timeout`` seconds passed first."""
+        if self._is_set:
+            return True
         if timeout is None:
-            await self._event.wait()
+            await self._wait()
             return True
         with anyio.move_on_after(timeout):
-            await self._event.wait()
+            await self._wait()
             return True
         return False
+
+    async def _wait(self) -> None:
+        loop = _asyncio_loop()
+        if loop is not None:
+            future: asyncio.Future[None] = loop.create_future()
+            self._waiter = future
+            await future
+        else:
+            event = self._waiter = anyio.Event()
+            await event.wait()
+
+
+def _asyncio_loop() -> asyncio.AbstractEventLoop | None:
+    """The running asyncio loop if an asyncio task is running now (not trio, nor trio
+    in guest mode on an asyncio loop, whose tasks are not asyncio tasks)."""
+    loop = asyncio.events._get_running_loop()
+    if loop is None or asyncio.current_task(loop) is None:
+        return None
+    return loop
 
 
 class SyncEvent:
@@ -117,6 +177,9 @@ class SyncEvent:
 
     def set(self) -> None:
         self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
 
     def wait(self, timeout: float | None) -> bool:
         """Wait until set; False if ``timeout`` seconds passed first."""
@@ -162,7 +225,10 @@ class SyncShieldCancellation:
 
 async def checkpoint() -> None:
     """Let the other tasks that are ready run before going on."""
-    await anyio.lowlevel.checkpoint()
+    if _asyncio_loop() is not None:
+        await asyncio.sleep(0)
+    else:
+        await anyio.lowlevel.checkpoint()
 
 
 def sync_checkpoint() -> None:

@@ -1,8 +1,8 @@
 """Logging and the ``ext["trace"]`` hook: what happened on a connection, and how long it took.
 
 Each step of a request (connect, TLS, send head, send body, receive head, receive body,
-close) is wrapped in ``Trace``. When neither a trace callback nor TRACE-level logging is
-on, ``Trace`` costs one attribute check, so the hot path stays fast.
+close) is wrapped in ``traced(...)``. When neither a trace callback nor TRACE-level logging
+is on, that returns one shared no-op ``Trace``, so the hot path allocates nothing for it.
 
 The callback is ``trace(event: str, info: dict)``, called synchronously with events named
 ``"<step>.started"``, ``"<step>.complete"`` or ``"<step>.failed"``; the last two carry
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-__all__ = ["TRACE_LOG_LEVEL", "Trace", "TraceCallback", "get_logger"]
+__all__ = ["TRACE_LOG_LEVEL", "BodyTrace", "Trace", "TraceCallback", "get_logger", "traced"]
 
 TRACE_LOG_LEVEL = 5
 TraceCallback = Callable[[str, dict[str, Any]], None]
@@ -113,6 +113,48 @@ class Trace:
             self._callback(event, info)
 
 
+class _SilentTrace(Trace):
+    """The trace of a step nobody listens to: its ``info`` is a fresh throwaway dict."""
+
+    __slots__ = ()
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return {}
+
+    @info.setter
+    def info(self, value: dict[str, Any]) -> None:
+        pass
+
+    def __enter__(self) -> Trace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
+
+
+_SILENT = _SilentTrace("", logging.getLogger("httpcore"), None)
+_SILENT.finished = True
+
+
+def traced(
+    name: str,
+    logger: logging.Logger,
+    callback: TraceCallback | None,
+    info: dict[str, Any] | None = None,
+) -> Trace:
+    """The ``Trace`` of one step: the shared silent one unless a callback or TRACE-level
+    logging listens, checked per step so that logging turned on later takes effect."""
+    if callback is None and not logger.isEnabledFor(TRACE_LOG_LEVEL):
+        return _SILENT
+    return Trace(name, logger, callback, info)
+
+
 class BodyTrace:
     """Trace a response body from its first read to its end, a failure, or an early
     close (``info["closed_early"]``); a body is read across many calls, not in a block."""
@@ -127,7 +169,7 @@ class BodyTrace:
 
     def reading(self) -> None:
         if self._trace is None:
-            self._trace = Trace(self._name, self._logger, self._callback).__enter__()
+            self._trace = traced(self._name, self._logger, self._callback).__enter__()
 
     def ended(self, exc: BaseException | None = None) -> None:
         if self._trace is not None and not self._trace.finished:

@@ -33,7 +33,7 @@ from .._models import Request, keepalive_limit, origin_to_str
 from .._pool_state import PoolState, Waiter
 from .._ssl import ssl_context_for
 from .._synchronization import AsyncEvent, AsyncPoolLock, AsyncShieldCancellation
-from .._trace import Trace, get_logger
+from .._trace import get_logger, traced
 from .http2 import AsyncHTTP2Connection, StreamRefused
 from .http11 import AsyncHTTP11Connection
 from .interfaces import AsyncConnectionInterface
@@ -156,13 +156,13 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         timeout = request.timeouts.connect
         server_hostname = host.decode("ascii")
         if self._uds is not None:
-            with Trace(
+            with traced(
                 "connection.connect_unix_socket", logger, request.trace, {"path": self._uds}
             ):
                 stream = await self._backend.connect_unix_socket(self._uds, timeout)
         else:
             info = {"host": server_hostname, "port": port, "local_address": self._local_address}
-            with Trace("connection.connect_tcp", logger, request.trace, info) as trace:
+            with traced("connection.connect_tcp", logger, request.trace, info) as trace:
                 stream = await self._backend.connect_tcp(
                     server_hostname, port, timeout, self._local_address
                 )
@@ -181,7 +181,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         request: Request,
     ) -> AsyncNetworkStream:
         """TLS over ``stream`` (which may itself be TLS: a tunnel through an https proxy)."""
-        with Trace("connection.start_tls", logger, request.trace) as trace:
+        with traced("connection.start_tls", logger, request.trace) as trace:
             stream = await stream.start_tls(ssl_context, server_hostname, request.timeouts.connect)
             ssl_object = stream.get_extra_info("ssl_object")
             trace.info["tls_version"] = ssl_object.version()

@@ -17,7 +17,7 @@ from .._backends.base import READ_SIZE, AsyncNetworkStream
 from .._http11_protocol import END, NEED_DATA, HTTP11Protocol, ResponseHead
 from .._models import Request
 from .._synchronization import AsyncShieldCancellation
-from .._trace import BodyTrace, Trace, get_logger
+from .._trace import BodyTrace, get_logger, traced
 from .interfaces import AsyncConnectionInterface
 from .request_body import AsyncRequestBody
 
@@ -65,7 +65,7 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
         self.response_started = False
         try:
             await self._send_request(request)
-            with Trace("http11.receive_response_headers", logger, request.trace) as trace:
+            with traced("http11.receive_response_headers", logger, request.trace) as trace:
                 head = await self._receive_response_head(request.timeouts.read)
                 trace.info["status_code"] = head.status_code
         except BaseException:
@@ -80,7 +80,7 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
     async def close_for(self, request: Request) -> None:
         """Close the connection in the course of ``request``, reported to its trace."""
         if self.state is not State.CLOSED:
-            with Trace("http11.close", logger, request.trace):
+            with traced("http11.close", logger, request.trace):
                 await self.aclose()
 
     async def aclose(self) -> None:
@@ -94,12 +94,12 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
     async def _send_request(self, request: Request) -> None:
         protocol = self._protocol
         timeout = request.timeouts.write
-        with Trace("http11.send_request_headers", logger, request.trace):
+        with traced("http11.send_request_headers", logger, request.trace):
             head = protocol.request_head(
                 request.method, request.target, request.headers, request.host_header()
             )
             await self.stream.write(head, timeout)
-        with Trace("http11.send_request_body", logger, request.trace):
+        with traced("http11.send_request_body", logger, request.trace):
             if request.stream is not None:
                 await self._send_request_body(request.stream, timeout)
             data = protocol.end_request()
@@ -197,5 +197,5 @@ class HTTP11ResponseStream(AsyncByteStream):
         if not self._closed:
             self._closed = True
             self._trace.closed()
-            with Trace("http11.response_closed", logger, self._request.trace):
+            with traced("http11.response_closed", logger, self._request.trace):
                 await self._connection.response_closed(self._request)

@@ -59,7 +59,7 @@ from .._synchronization import (
     AsyncShieldCancellation,
     checkpoint,
 )
-from .._trace import BodyTrace, Trace, get_logger
+from .._trace import BodyTrace, get_logger, traced
 from .interfaces import AsyncConnectionInterface
 from .request_body import AsyncRequestBody
 
@@ -162,11 +162,11 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
     ) -> tuple[int, Headers, AsyncByteStream, dict[str, Any]]:
         stream_id: int | None = None
         try:
-            with Trace("http2.send_request_headers", logger, request.trace):
+            with traced("http2.send_request_headers", logger, request.trace):
                 stream_id = await self._send_headers(request)
-            with Trace("http2.send_request_body", logger, request.trace):
+            with traced("http2.send_request_body", logger, request.trace):
                 await self._send_body(request, stream_id)
-            with Trace("http2.receive_response_headers", logger, request.trace) as trace:
+            with traced("http2.receive_response_headers", logger, request.trace) as trace:
                 status, headers = await self._receive_response(request, stream_id)
                 trace.info["status_code"] = status
         except Exception as exc:
@@ -230,7 +230,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
 
     async def _send_headers(self, request: Request) -> int:
         scheme, _, _ = request.origin
-        authority = request.host_header()
+        authority: bytes | None = None
         extra: Headers = []
         for name, value in request.headers:
             lowered = name.lower()
@@ -240,12 +240,12 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 extra.append((lowered, value))
         headers = [
             (b":method", request.method),
-            (b":authority", authority),
+            (b":authority", request.host_header() if authority is None else authority),
             (b":scheme", scheme),
             (b":path", request.target),
             *extra,
         ]
-        async with self._send_lock:
+        async with self._send_lock:  # so that nothing is queued after a failed write
             self._check_usable()
             with self._h2_lock:
                 stream_id = self._h2.get_next_available_stream_id()
@@ -255,14 +255,15 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                     self._h2.send_headers(stream_id, headers, end_stream=request.stream is None)
                 except h2.exceptions.ProtocolError as exc:
                     raise LocalProtocolError(describe(exc)) from exc
-            self._queued_headers += 1
-            mine = self._queued_headers
+                self._queued_headers += 1
+                mine = self._queued_headers
         # Let the other requests that are ready queue theirs: one write carries them all
         # (a write per request costs a TLS record and a system call each).
         await checkpoint()
-        async with self._send_lock:
-            if self._written_headers < mine:  # no completed write carried ours yet
-                await self._write(request.timeouts.write)
+        if self._written_headers < mine:  # no completed write carried ours yet
+            async with self._send_lock:
+                if self._written_headers < mine:
+                    await self._write(request.timeouts.write)
         return stream_id
 
     async def _send_body(self, request: Request, stream_id: int) -> None:
@@ -398,10 +399,10 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         """Give the data read on ``stream_id`` back to the server's windows."""
         unacked = self._unacked.pop(stream_id, 0)
         if unacked:
-            async with self._send_lock:
-                with self._h2_lock:
-                    self._h2.acknowledge_received_data(unacked, stream_id)
-                if write:
+            with self._h2_lock:  # queued: the next write takes it along
+                self._h2.acknowledge_received_data(unacked, stream_id)
+            if write:
+                async with self._send_lock:
                     await self._write_quietly(request.timeouts.write)
 
     async def _next_event(self, request: Request, stream_id: int) -> Any:
@@ -651,7 +652,7 @@ class HTTP2ResponseStream(AsyncByteStream):
         if not self._closed:
             self._closed = True
             self._trace.closed()
-            with Trace("http2.response_closed", logger, self._request.trace):
+            with traced("http2.response_closed", logger, self._request.trace):
                 await self._connection._stream_done(self._stream_id, reset=not self._ended)
 
 

@@ -18,7 +18,7 @@ from .._backends.base import READ_SIZE, SyncNetworkStream
 from .._http11_protocol import END, NEED_DATA, HTTP11Protocol, ResponseHead
 from .._models import Request
 from .._synchronization import SyncShieldCancellation
-from .._trace import BodyTrace, Trace, get_logger
+from .._trace import BodyTrace, get_logger, traced
 from .interfaces import SyncConnectionInterface
 from .request_body import SyncRequestBody
 
@@ -66,7 +66,7 @@ class SyncHTTP11Connection(SyncConnectionInterface):
         self.response_started = False
         try:
             self._send_request(request)
-            with Trace("http11.receive_response_headers", logger, request.trace) as trace:
+            with traced("http11.receive_response_headers", logger, request.trace) as trace:
                 head = self._receive_response_head(request.timeouts.read)
                 trace.info["status_code"] = head.status_code
         except BaseException:
@@ -81,7 +81,7 @@ class SyncHTTP11Connection(SyncConnectionInterface):
     def close_for(self, request: Request) -> None:
         """Close the connection in the course of ``request``, reported to its trace."""
         if self.state is not State.CLOSED:
-            with Trace("http11.close", logger, request.trace):
+            with traced("http11.close", logger, request.trace):
                 self.close()
 
     def close(self) -> None:
@@ -95,12 +95,12 @@ class SyncHTTP11Connection(SyncConnectionInterface):
     def _send_request(self, request: Request) -> None:
         protocol = self._protocol
         timeout = request.timeouts.write
-        with Trace("http11.send_request_headers", logger, request.trace):
+        with traced("http11.send_request_headers", logger, request.trace):
             head = protocol.request_head(
                 request.method, request.target, request.headers, request.host_header()
             )
             self.stream.write(head, timeout)
-        with Trace("http11.send_request_body", logger, request.trace):
+        with traced("http11.send_request_body", logger, request.trace):
             if request.stream is not None:
                 self._send_request_body(request.stream, timeout)
             data = protocol.end_request()
@@ -198,5 +198,5 @@ class HTTP11ResponseStream(SyncByteStream):
         if not self._closed:
             self._closed = True
             self._trace.closed()
-            with Trace("http11.response_closed", logger, self._request.trace):
+            with traced("http11.response_closed", logger, self._request.trace):
                 self._connection.response_closed(self._request)

@@ -60,7 +60,7 @@ from .._synchronization import (
     SyncShieldCancellation,
     sync_checkpoint,
 )
-from .._trace import BodyTrace, Trace, get_logger
+from .._trace import BodyTrace, get_logger, traced
 from .interfaces import SyncConnectionInterface
 from .request_body import SyncRequestBody
 
@@ -163,11 +163,11 @@ class SyncHTTP2Connection(SyncConnectionInterface):
     ) -> tuple[int, Headers, SyncByteStream, dict[str, Any]]:
         stream_id: int | None = None
         try:
-            with Trace("http2.send_request_headers", logger, request.trace):
+            with traced("http2.send_request_headers", logger, request.trace):
                 stream_id = self._send_headers(request)
-            with Trace("http2.send_request_body", logger, request.trace):
+            with traced("http2.send_request_body", logger, request.trace):
                 self._send_body(request, stream_id)
-            with Trace("http2.receive_response_headers", logger, request.trace) as trace:
+            with traced("http2.receive_response_headers", logger, request.trace) as trace:
                 status, headers = self._receive_response(request, stream_id)
                 trace.info["status_code"] = status
         except Exception as exc:
@@ -231,7 +231,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
 
     def _send_headers(self, request: Request) -> int:
         scheme, _, _ = request.origin
-        authority = request.host_header()
+        authority: bytes | None = None
         extra: Headers = []
         for name, value in request.headers:
             lowered = name.lower()
@@ -241,12 +241,12 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 extra.append((lowered, value))
         headers = [
             (b":method", request.method),
-            (b":authority", authority),
+            (b":authority", request.host_header() if authority is None else authority),
             (b":scheme", scheme),
             (b":path", request.target),
             *extra,
         ]
-        with self._send_lock:
+        with self._send_lock:  # so that nothing is queued after a failed write
             self._check_usable()
             with self._h2_lock:
                 stream_id = self._h2.get_next_available_stream_id()
@@ -256,14 +256,15 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                     self._h2.send_headers(stream_id, headers, end_stream=request.stream is None)
                 except h2.exceptions.ProtocolError as exc:
                     raise LocalProtocolError(describe(exc)) from exc
-            self._queued_headers += 1
-            mine = self._queued_headers
+                self._queued_headers += 1
+                mine = self._queued_headers
         # Let the other requests that are ready queue theirs: one write carries them all
         # (a write per request costs a TLS record and a system call each).
         sync_checkpoint()
-        with self._send_lock:
-            if self._written_headers < mine:  # no completed write carried ours yet
-                self._write(request.timeouts.write)
+        if self._written_headers < mine:  # no completed write carried ours yet
+            with self._send_lock:
+                if self._written_headers < mine:
+                    self._write(request.timeouts.write)
         return stream_id
 
     def _send_body(self, request: Request, stream_id: int) -> None:
@@ -399,10 +400,10 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         """Give the data read on ``stream_id`` back to the server's windows."""
         unacked = self._unacked.pop(stream_id, 0)
         if unacked:
-            with self._send_lock:
-                with self._h2_lock:
-                    self._h2.acknowledge_received_data(unacked, stream_id)
-                if write:
+            with self._h2_lock:  # queued: the next write takes it along
+                self._h2.acknowledge_received_data(unacked, stream_id)
+            if write:
+                with self._send_lock:
                     self._write_quietly(request.timeouts.write)
 
     def _next_event(self, request: Request, stream_id: int) -> Any:
@@ -652,7 +653,7 @@ class HTTP2ResponseStream(SyncByteStream):
         if not self._closed:
             self._closed = True
             self._trace.closed()
-            with Trace("http2.response_closed", logger, self._request.trace):
+            with traced("http2.response_closed", logger, self._request.trace):
                 self._connection._stream_done(self._stream_id, reset=not self._ended)
 
 
