@@ -26,6 +26,7 @@ import contextlib
 import select
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Sequence, Set
@@ -115,6 +116,11 @@ class H2Behaviour:
     - ``answer_early_paths``: streams for these paths get ``200 early`` as soon as their
       headers arrive, then RST_STREAM(NO_ERROR) while the client may still send its body
       (what nginx does for a static file, allowed by RFC 9113 §8.1).
+    - ``ping_paths``: as these streams' headers arrive the server sends a PING, and
+      answers them only once the client acknowledged it (else, after ``stall_timeout``,
+      it resets them): a client must acknowledge a PING that comes mid-connection.
+    - ``abort_paths``: as these streams' headers arrive the server resets the TCP
+      connection (RST, not FIN): the client sees a connection error, not an end of file.
     """
 
     max_concurrent_streams: int | None = None
@@ -131,6 +137,8 @@ class H2Behaviour:
     validate_inbound_headers: bool = True
     keep_body: int = 16 * 1024 * 1024
     answer_early_paths: Set[str] = frozenset()
+    ping_paths: Set[str] = frozenset()
+    abort_paths: Set[str] = frozenset()
 
 
 @dataclass
@@ -145,6 +153,8 @@ class H2Stats:
     resets_received: int = 0  # streams the client reset
     goaways_sent: int = 0  # goaway_after GOAWAYs
     garbage_sent: int = 0
+    pings_sent: int = 0
+    ping_acks_received: int = 0
 
 
 @dataclass
@@ -213,6 +223,7 @@ class _Connection:
         self.goaway_last: int | None = None
         self.garbage_sent = False
         self.h2_closed = False  # the client's GOAWAY or a protocol error: h2 sends no more
+        self.abort = False  # reset the TCP connection (abort_paths)
         self.finishing = False  # after our GOAWAY, every answered stream is done
         self.wake_r, self.wake_w = socket.socketpair()
         self.wake_r.setblocking(False)
@@ -326,6 +337,10 @@ class _Connection:
                 if not data or not self._receive(data):
                     over = True  # after a protocol error h2 queued its GOAWAY: send it
                     break
+                if self.abort:  # SO_LINGER 0: close() sends RST
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    socket.socket.close(sock)
+                    return
                 idle_deadline = time.monotonic() + self.server.conn_timeout
         if self.server.stopping.is_set():
             return
@@ -402,6 +417,9 @@ class _Connection:
                     self._finish_stream(stream)  # no worker was started for it
         elif isinstance(event, h2.events.ConnectionTerminated):
             self.h2_closed = True
+        elif isinstance(event, h2.events.PingAckReceived):
+            with self.server.lock:
+                stats.ping_acks_received += 1
 
     def _request_received(self, stream_id: int, headers: Sequence[tuple[bytes, bytes]]) -> None:
         stats = self.server.stats
@@ -430,13 +448,21 @@ class _Connection:
             if not behaviour.goaway_after_responses:
                 self._queue_goaway(stream_id)
         target = request.path or b"/"
-        if urlsplit(target.decode("latin-1")).path in behaviour.answer_early_paths:
+        path = urlsplit(target.decode("latin-1")).path
+        if path in behaviour.abort_paths:
+            self.abort = True
+            return
+        if path in behaviour.ping_paths:
+            self.h2.ping(b"ping%04d" % (stats.pings_sent % 10000))
+            with self.server.lock:
+                stats.pings_sent += 1
+        if path in behaviour.answer_early_paths:
             self.h2.send_headers(stream_id, [(b":status", b"200"), (b"content-length", b"5")])
             self.h2.send_data(stream_id, b"early", end_stream=True)
             self.h2.reset_stream(stream_id, ErrorCodes.NO_ERROR)
             stream.reset = True
             self._finish_stream(stream)
-        elif urlsplit(target.decode("latin-1")).path in behaviour.reset_paths:
+        elif path in behaviour.reset_paths:
             self.h2.reset_stream(stream_id, behaviour.reset_code)
             stream.reset = True
             with self.server.lock:
@@ -468,6 +494,18 @@ class _Connection:
     def _answer(self, stream: _Stream) -> None:
         target = urlsplit((stream.request.path or b"/").decode("latin-1"))
         query = parse_qs(target.query)
+        if target.path in self.behaviour.ping_paths:
+            stats = self.server.stats
+            with self.cond:  # answered only once every PING sent so far is acknowledged
+                acked = self.cond.wait_for(
+                    lambda: stats.ping_acks_received >= stats.pings_sent or self.closed.is_set(),
+                    self.server.stall_timeout,
+                )
+                if not acked and self._can_send(stream):
+                    self.h2.reset_stream(stream.request.stream_id, ErrorCodes.PROTOCOL_ERROR)
+                    self._wake()
+                    return
+            target = target._replace(path="/")
         status = b"200"
         body = b""
         size: int | None = None

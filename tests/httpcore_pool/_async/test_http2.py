@@ -332,3 +332,36 @@ async def test_trace_reports_each_http2_step(
     ]
     bodies = [info for name, info in events if name == "http2.receive_response_body.complete"]
     assert [info.get("closed_early", False) for info in bodies] == [False, True]
+
+
+@pytest.mark.anyio
+async def test_a_ping_mid_connection_is_acknowledged(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # The server answers /ping only once its PING is acknowledged: with nobody reading
+    # for the connection between requests (asyncio delivers to it), the acknowledgement
+    # must still go out.
+    server = h2_server(H2Behaviour(ping_paths={"/ping"}))
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        assert (await fetch(pool, server.url("/")))[0] == 200
+        for _ in range(3):
+            status, body, _ = await fetch(pool, server.url("/ping"), ext={"timeout": {"read": 5}})
+            assert (status, body) == (200, b"Hello, world!")
+    assert server.stats.pings_sent == server.stats.ping_acks_received == 3
+    assert server.stats.connections == 1
+
+
+@pytest.mark.anyio
+async def test_a_connection_reset_fails_its_requests_and_the_pool_moves_on(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server(H2Behaviour(abort_paths={"/abort"}))
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        assert (await fetch(pool, server.url("/")))[0] == 200
+        # Not idempotent: not retried elsewhere, so the connection's error shows (a write
+        # may meet the reset first, and the read then the end of the stream).
+        with pytest.raises((ReadError, RemoteProtocolError)):
+            await fetch(pool, server.url("/abort"), method=b"POST", ext={"timeout": {"read": 5}})
+        assert await pool.get_connection_info() == {}
+        assert (await fetch(pool, server.url("/")))[0] == 200
+    assert server.stats.connections == 2

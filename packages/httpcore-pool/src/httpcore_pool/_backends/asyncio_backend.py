@@ -5,6 +5,10 @@ with a checkpoint); under many concurrent requests that is most of the I/O overh
 the pool runs on asyncio, this backend reads into a buffer filled by the protocol and
 writes straight to the transport, waiting only when the kernel's buffers are full. Timeouts
 and cancellation still come from anyio cancel scopes, which cancel the awaiting task.
+
+An HTTP/2 connection may instead have what arrives delivered to it from the protocol's
+callbacks (``deliver_to``), as asyncio protocols are meant to be used: then no task has to
+wake up to read, and acknowledgements go out at once (``write_now``).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from httpcore_interfaces import (
 
 from .._async.tls_in_tls import AsyncTLSInTLSStream
 from ._sockets import describe_os_error, set_nodelay
-from .base import AsyncNetworkStream
+from .base import AsyncNetworkStream, Receiver
 
 __all__ = ["AsyncIOStream", "open_asyncio_tcp_stream", "open_asyncio_unix_stream"]
 
@@ -50,12 +54,17 @@ class _StreamProtocol(asyncio.Protocol):
         self.write_waiter: asyncio.Future[None] | None = None
         self.paused_writing = False
         self.paused_reading = False
+        #: Set by ``AsyncIOStream.deliver_to``: takes what arrives instead of ``chunks``.
+        self.receiver: Receiver | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        if self.receiver is not None:
+            self.receiver(data)
+            return
         self.chunks.append(data)
         self.buffered += len(data)
         if self.buffered > _HIGH_WATER and self.transport is not None:
@@ -64,16 +73,25 @@ class _StreamProtocol(asyncio.Protocol):
         self._wake_reader()
 
     def eof_received(self) -> bool:
-        self.eof = True
-        self._wake_reader()
+        self._end(None)
         return False  # nothing is written after the peer's EOF: let the transport close
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.eof = True
-        if exc is not None:
-            self.error = exc
-        self._wake_reader()
+        self._end(exc)
         self._wake_writer()
+
+    def _end(self, exc: Exception | None) -> None:
+        """The end of what arrives: EOF, or the connection's failure."""
+        delivered = self.eof and self.error is None
+        self.eof = True
+        if exc is not None and self.error is None:
+            self.error = exc
+        if self.receiver is not None:
+            if exc is not None:
+                self.receiver(ReadError(describe_os_error(exc)))
+            elif not delivered:
+                self.receiver(b"")
+        self._wake_reader()
 
     def pause_writing(self) -> None:
         self.paused_writing = True
@@ -143,10 +161,7 @@ class AsyncIOStream(AsyncNetworkStream):
         if not data:
             return
         protocol = self._protocol
-        if protocol.error is not None or self._transport.is_closing():
-            error = protocol.error
-            raise WriteError(describe_os_error(error) if error else "The connection is closed")
-        self._transport.write(data)
+        self.write_now(data)
         if not protocol.paused_writing:
             return
         try:
@@ -159,6 +174,28 @@ class AsyncIOStream(AsyncNetworkStream):
             raise WriteTimeout(f"Timed out writing to the server after {timeout}s") from exc
         if protocol.error is not None:
             raise WriteError(describe_os_error(protocol.error)) from protocol.error
+
+    def write_now(self, data: bytes) -> None:
+        """Into the transport's buffer, in order: ``write`` starts with this too, before
+        any wait, so bytes taken from h2 in turn go out in turn."""
+        error = self._protocol.error
+        if error is not None or self._transport.is_closing():
+            raise WriteError(describe_os_error(error) if error else "The connection is closed")
+        self._transport.write(data)
+
+    def deliver_to(self, receiver: Receiver) -> bool:
+        protocol = self._protocol
+        protocol.receiver = receiver
+        while protocol.chunks:  # what arrived before, first
+            receiver(protocol.chunks.popleft())
+        protocol.buffered = 0
+        if protocol.paused_reading:
+            protocol.paused_reading = False
+            self._transport.resume_reading()
+        if protocol.eof:
+            error = protocol.error
+            receiver(ReadError(describe_os_error(error)) if error is not None else b"")
+        return True
 
     async def _wait_writable(self) -> None:
         protocol = self._protocol

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "SYNC_BACKEND_NAMES",
     "AsyncNetworkBackend",
     "AsyncNetworkStream",
+    "Receiver",
     "SyncNetworkBackend",
     "SyncNetworkStream",
 ]
@@ -20,6 +22,10 @@ SYNC_BACKEND_NAMES = ("sync",)
 
 #: Bytes asked of the socket per read: large reads keep per-byte overhead low.
 READ_SIZE = 64 * 1024
+
+#: Takes what a delivering stream received: bytes, ``b""`` at the end of the stream, or
+#: the ``ReadError`` it failed with.
+Receiver = Callable[[bytes | Exception], None]
 
 
 class AsyncNetworkStream(ABC):
@@ -41,6 +47,18 @@ class AsyncNetworkStream(ABC):
     def share(self) -> None:  # noqa: B027 - deliberately a no-op unless overridden
         """From now on a reader and a writer use this stream at once (HTTP/2); streams
         whose operations would interfere then switch to ones that do not."""
+
+    def deliver_to(self, receiver: Receiver) -> bool:
+        """Hand everything received from now on (and anything buffered) straight to
+        ``receiver``, as it arrives, instead of keeping it for ``read()``, and allow
+        ``write_now()``. False, the default, for a stream that cannot: then nothing
+        changes. An HTTP/2 connection then needs no task to read for it."""
+        return False
+
+    def write_now(self, data: bytes) -> None:
+        """Send ``data`` without waiting, after those of earlier writes; only on a stream
+        that delivers (see ``deliver_to``). Raises ``WriteError`` if it is closed."""
+        raise NotImplementedError
 
     @abstractmethod
     async def aclose(self) -> None:
@@ -100,6 +118,13 @@ class SyncNetworkStream(ABC):
     def share(self) -> None:  # noqa: B027 - deliberately a no-op unless overridden
         """From now on a reader and a writer use this stream at once (HTTP/2); streams
         whose operations would interfere then switch to ones that do not."""
+
+    def deliver_to(self, receiver: Receiver) -> bool:
+        """Blocking sockets have nobody to deliver: a thread reads (see the async one)."""
+        return False
+
+    def write_now(self, data: bytes) -> None:
+        raise NotImplementedError
 
     @abstractmethod
     def close(self) -> None:

@@ -15,6 +15,9 @@ Design rules:
   whose events have not come sleeps while another reads; when the reader has what it
   needed it hands the reading on to a sleeper. (A lock taken in turn by every waiting
   request would wake them one at a time, one event-loop turn each.)
+- On a stream that delivers what arrives (asyncio's, see ``deliver_to``) nobody reads:
+  the same filing and waking runs in the delivery callback, every request only sleeps,
+  and SETTINGS and PING are acknowledged at once, never behind a blocked upload.
 - GOAWAY: h2 treats its connection as closed on receiving one and then refuses the frames
   of the streams the server still answers. Frames are therefore split here first and
   GOAWAY is kept from h2: no new stream starts, streams at or below its last stream id
@@ -121,6 +124,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         self._queued_headers = 0
         self._written_headers = 0
         self._reading = False  # a task is reading for everyone
+        self._delivered = False  # the stream hands us what arrives: nobody reads
         self._sleepers: dict[int, SyncEvent] = {}  # per stream: woken by the reader
         self._sleepers_lock = SyncPoolLock()  # a real lock only in the threaded pool
         self._events: dict[int, deque[Any]] = {}
@@ -228,6 +232,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             return self._settings_received
 
         self._receive_until(0, settings_received, request.timeouts.read)
+        self._delivered = self.stream.deliver_to(self._on_delivery)
 
     def _send_headers(self, request: Request) -> int:
         scheme, _, _ = request.origin
@@ -350,7 +355,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 # No new stream may start; streams already answered keep reading what came.
                 self._write_failed = True
                 raise
-        self._written_headers = queued
+        self._written_headers = max(self._written_headers, queued)
 
     def _write_quietly(self, timeout: float | None) -> None:
         """Write acknowledgements and resets: their failure must not fail a response that
@@ -421,7 +426,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         self, stream_id: int, ready: Callable[[], bool], timeout: float | None
     ) -> None:
         """Until ``ready()`` (which raises if the stream failed): read, or sleep while
-        another task reads. Whoever stops reading hands the reading on to a sleeper.
+        another task reads (or the stream delivers). Whoever stops reading hands the
+        reading on to a sleeper.
 
         ``timeout`` bounds the whole wait: frames for other streams, which wake a sleeper
         or end a read, do not start it again."""
@@ -431,7 +437,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 with self._sleepers_lock:  # so that no wake-up falls between check and sleep
                     if ready():
                         return
-                    sleeping = self._reading
+                    sleeping = self._reading or self._delivered
                     if sleeping:
                         woken = self._sleepers[stream_id] = SyncEvent()
                     else:
@@ -459,7 +465,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                         self._wake(touched)
         finally:
             with self._sleepers_lock:
-                if not self._reading and self._sleepers:
+                if not self._reading and not self._delivered and self._sleepers:
                     # Nobody reads now: the first sleeper takes over (or, if its events
                     # came meanwhile, returns and hands on in turn).
                     self._sleepers.pop(next(iter(self._sleepers))).set()
@@ -478,9 +484,9 @@ class SyncHTTP2Connection(SyncConnectionInterface):
     def _receive(
         self, timeout: float | None, answer_timeout: float | None
     ) -> set[int] | None:
-        """Read once (within ``timeout``), feed h2, file the events; a SETTINGS or PING
-        is acknowledged within ``answer_timeout``. Returns the streams that got events,
-        or None when every stream may be concerned (a window update, a failure)."""
+        """Read once (within ``timeout``) and take it in; a SETTINGS or PING is
+        acknowledged within ``answer_timeout``. Returns the streams that got events, or
+        None when every stream may be concerned (a window update, a failure)."""
         try:
             data = self.stream.read(READ_SIZE, timeout)
         except ReadTimeout:
@@ -488,13 +494,54 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         except Exception as exc:
             self._fail(exc)
             raise
+        touched, must_answer = self._take_in(data)
+        if must_answer:
+            with self._send_lock:
+                self._write_quietly(answer_timeout)
+        return touched
+
+    def _on_delivery(self, data: bytes | Exception) -> None:
+        """What a delivering stream received (see ``_receive``): taken in, the requests
+        concerned woken. Runs in the stream's callback, so it must not raise."""
+        touched: set[int] | None = None
+        try:
+            if isinstance(data, Exception):
+                self._fail(data)
+            else:
+                touched, must_answer = self._take_in(data)
+                if must_answer:
+                    self._answer_now()
+        except Exception as exc:  # h2's protocol errors failed the connection already
+            self._fail(exc)
+        with self._sleepers_lock:
+            self._wake(touched)
+
+    def _answer_now(self) -> None:
+        """Acknowledge SETTINGS and PING without waiting: on a delivering stream bytes
+        are queued in order of ``data_to_send()``, whoever holds ``_send_lock``."""
+        with self._h2_lock:
+            queued = self._queued_headers
+            data = self._h2.data_to_send()
         if not data:
-            if self._goaway_last_stream_id is None and self._responses:
+            return
+        try:
+            self.stream.write_now(data)
+        except WriteError:
+            self._write_failed = True
+            return
+        self._written_headers = max(self._written_headers, queued)
+
+    def _take_in(self, data: bytes) -> tuple[set[int] | None, bool]:
+        """Feed h2 and file each stream's events. Returns the streams that got events
+        (None: every stream may be concerned), and whether a SETTINGS or PING awaits
+        our acknowledgement. ``b""`` is the server's end of the connection."""
+        if not data:
+            if self._goaway_last_stream_id is None and self._responses and not self._closed:
                 # Closed without a GOAWAY: take the streams it answered as the server's
                 # limit, so the next connection opens none that would be dropped.
                 self._stream_limits[self.origin] = self._responses
             self._fail(RemoteProtocolError("Server disconnected"))
-            return None
+            return None, False
         try:
             with self._h2_lock:
                 events = self._h2.receive_data(self._split_frames(data))
@@ -502,7 +549,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             error = RemoteProtocolError(describe(exc))
             self._fail(error)
             raise error from exc
-        must_answer = False  # a SETTINGS or PING to acknowledge
+        must_answer = False
         touched: set[int] | None = set()
         for event in events:
             if isinstance(event, _STREAM_EVENTS):
@@ -526,10 +573,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 touched = None
         if self._goaway_last_stream_id is not None:
             touched = None
-        if must_answer:
-            with self._send_lock:
-                self._write_quietly(answer_timeout)
-        return touched
+        return touched, must_answer
 
     def _split_frames(self, data: bytes) -> bytes:
         """Complete frames for h2, minus GOAWAY frames, which are handled here."""
