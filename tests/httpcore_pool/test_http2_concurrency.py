@@ -11,8 +11,9 @@ import pytest
 
 from httpcore_interfaces import ConnectError
 from httpcore_pool import AsyncConnectionPool, SyncConnectionPool
-from tests.servers.h2server import H2Behaviour, H2ServerFactory
+from tests.servers.h2server import H2Behaviour, H2Server, H2ServerFactory
 from tests.servers.nginx import Nginx
+from tests.servers.tls import TLSMaterial
 
 
 async def get(pool: AsyncConnectionPool, url: tuple[bytes, bytes, int, bytes]) -> bytes:
@@ -141,3 +142,75 @@ async def test_requests_held_back_for_a_failed_connect_fail_too(h2_context: ssl.
                     tg.start_soon(attempt, pool)
         assert await pool.get_connection_info() == {}
     assert len(failures) == 5
+
+
+@pytest.mark.anyio
+async def test_many_downloads_at_once_do_not_spend_the_connection_window(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # 24 streams each reading less than a stream's acknowledgement batch would hold the
+    # whole 16 MiB connection window between them if only per-stream batches counted.
+    server = h2_server()
+    size = 2 * 1024 * 1024
+    sizes: list[int] = []
+
+    async def download() -> None:
+        url = server.url(f"/bytes?size={size}")
+        _, _, stream, _ = await pool.arequest(b"GET", url, ext={"timeout": {"read": 5}})
+        try:
+            sizes.append(sum([len(chunk) async for chunk in stream]))
+        finally:
+            await stream.aclose()
+
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as tg:
+                for _ in range(24):
+                    tg.start_soon(download)
+    assert sizes == [size] * 24
+    assert server.stats.connections == 1
+
+
+@pytest.mark.anyio
+async def test_an_idle_connection_closed_by_the_server_teaches_no_stream_limit(
+    tls_material: TLSMaterial, h2_context: ssl.SSLContext
+) -> None:
+    # A close that cuts streams short teaches the pool the server's limit per connection;
+    # an idle connection closed after its idle timeout must not.
+    server = H2Server(tls_material, conn_timeout=0.5)
+    server.start()
+    try:
+        async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+            for _ in range(3):
+                await get(pool, server.url("/"))
+            await anyio.sleep(1.5)  # the server closes the idle connection after 0.5 s
+            with anyio.fail_after(10):
+                async with anyio.create_task_group() as tg:
+                    for _ in range(12):
+                        tg.start_soon(get, pool, server.url("/slow?delay=0.2"))
+        # Taught a limit of 3, no connection would have carried more than 3 at once.
+        assert server.stats.max_concurrent_streams_seen > 3
+    finally:
+        server.stop()
+
+
+@pytest.mark.anyio
+async def test_bodies_closed_unread_give_their_window_back(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # Bodies that arrived whole but were never read (closed early) count against the
+    # 16 MiB connection window until given back: 20 MiB of them would stall it.
+    server = h2_server()
+    size = 4 * 1024 * 1024
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with anyio.fail_after(30):
+            for _ in range(5):
+                url = server.url(f"/bytes?size={size}")
+                status, _, stream, _ = await pool.arequest(
+                    b"GET", url, ext={"timeout": {"read": 5}}
+                )
+                assert status == 200
+                await anyio.sleep(0.2)  # the body arrives meanwhile (on asyncio, unread)
+                await stream.aclose()
+            assert len(await get(pool, server.url("/bytes?size=10"))) == 10
+    assert server.stats.connections == 1

@@ -134,11 +134,17 @@ class PoolState(Generic[C]):
         to_close = self._expire(now)
         waiter: Waiter[C] = Waiter(origin)
         if reuse:
-            for connection in self._multiplexed.get(origin, ()):
-                if self._in_use[connection] < self._capacity(connection):
+            for connection in list(self._multiplexed.get(origin, ())):
+                capacity = self._capacity(connection)
+                if self._in_use[connection] < capacity:
                     self._take(connection)
                     waiter._grant(connection)
                     return waiter, to_close
+                if capacity == 0 and not self._in_use[connection]:
+                    # Idle and going away (the server closed it, say): drop it now.
+                    self._forget(connection)
+                    to_close.append(connection)
+                    self._slots_in_use -= 1
             idle = self._idle.get(origin)
             while idle:
                 connection = idle.pop()

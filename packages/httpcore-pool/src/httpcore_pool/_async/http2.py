@@ -110,8 +110,10 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         self._stream_limits = {} if stream_limits is None else stream_limits
         self._streams_opened = 0
         self._responses = 0  # responses received on this connection
+        self._opened_at_response = 0  # streams opened when the last response came
         self._write_failed = False
         self._unacked: dict[int, int] = {}  # per stream: bytes read, not yet acknowledged
+        self._unacked_total = 0  # over all streams
         #: HTTP/2 failures are never a stale keep-alive connection: retries go through
         #: StreamRefused instead.
         self.response_started = True
@@ -135,6 +137,10 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         #: Streams whose response the server has ended or reset while we may still send.
         self._answered_whole: set[int] = set()
         self._incoming = bytearray()  # frames not yet complete
+        #: The server's MAX_CONCURRENT_STREAMS (read from h2 when its SETTINGS change):
+        #: the pool asks for the capacity several times per request.
+        self._max_streams = min(self._h2.remote_settings.max_concurrent_streams, MAX_STREAMS)
+        self._flush_due = False  # a deferred write of queued HEADERS is scheduled
 
     # -- the connection interface ------------------------------------------------------
 
@@ -151,7 +157,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             or self._goaway_last_stream_id is not None
         ):
             return 0
-        capacity = min(self._h2.remote_settings.max_concurrent_streams, MAX_STREAMS)
+        capacity = self._max_streams
         limit = self._stream_limits.get(self.origin)
         if limit is not None:
             # Requests assigned but not started count against what is left of the limit.
@@ -264,6 +270,11 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 mine = self._queued_headers
         # Let the other requests that are ready queue theirs: one write carries them all
         # (a write per request costs a TLS record and a system call each).
+        if self._delivered:  # written by a callback once the ready tasks have run
+            if not self._flush_due:
+                self._flush_due = True
+                self.stream.call_soon(self._flush_headers)
+            return stream_id
         await checkpoint()
         if self._written_headers < mine:  # no completed write carried ours yet
             async with self._send_lock:
@@ -388,27 +399,42 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 # more than the frame. The windows are large enough to allow it.
                 unacked = self._unacked.get(stream_id, 0) + event.flow_controlled_length
                 self._unacked[stream_id] = unacked
+                self._unacked_total += event.flow_controlled_length
                 if unacked >= ACK_BATCH:
-                    await self._acknowledge(request, stream_id, write=True)
+                    await self._acknowledge(request, [stream_id], write=True)
+                elif self._unacked_total >= RECEIVE_WINDOW // 2:
+                    # Many streams, each below a batch: together they must not hold
+                    # the connection window, or no DATA could come any more.
+                    await self._acknowledge(request, list(self._unacked), write=True)
                 if event.data:
                     return bytes(event.data)
             elif isinstance(event, h2.events.StreamEnded):
-                # A WINDOW_UPDATE this queues goes out with the next write: the windows
-                # are large, and a long body acknowledges (and writes) every ACK_BATCH.
-                await self._acknowledge(request, stream_id, write=False)
+                # Queued for the next write, unless it reopens the connection window.
+                await self._acknowledge(request, [stream_id], write=False)
                 return None
             elif isinstance(event, h2.events.StreamReset):
                 raise _reset_error(stream_id, event.error_code)
 
-    async def _acknowledge(self, request: Request, stream_id: int, write: bool) -> None:
-        """Give the data read on ``stream_id`` back to the server's windows."""
+    async def _acknowledge(self, request: Request, stream_ids: list[int], write: bool) -> None:
+        """Give the data read on ``stream_ids`` back to the server's windows; written at
+        once if ``write``, or if it reopens the connection window (other streams may be
+        waiting for it), else with the next write."""
+        with self._h2_lock:
+            before = self._h2.inbound_flow_control_window
+            for stream_id in stream_ids:
+                unacked = self._take_unacked(stream_id)
+                if unacked:  # the stream may be closed on h2's side: the connection counts
+                    self._h2.acknowledge_received_data(unacked, stream_id)
+            reopened = self._h2.inbound_flow_control_window > before
+        if write or reopened:
+            async with self._send_lock:
+                await self._write_quietly(request.timeouts.write)
+
+    def _take_unacked(self, stream_id: int) -> int:
+        """The bytes read on ``stream_id`` and not yet acknowledged, now to be."""
         unacked = self._unacked.pop(stream_id, 0)
-        if unacked:
-            with self._h2_lock:  # queued: the next write takes it along
-                self._h2.acknowledge_received_data(unacked, stream_id)
-            if write:
-                async with self._send_lock:
-                    await self._write_quietly(request.timeouts.write)
+        self._unacked_total -= unacked
+        return unacked
 
     async def _next_event(self, request: Request, stream_id: int) -> Any:
         events = self._events[stream_id]
@@ -509,24 +535,34 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             else:
                 touched, must_answer = self._take_in(data)
                 if must_answer:
-                    self._answer_now()
+                    # Answers must not pile up while the server reads nothing of ours.
+                    self._write_now(hold_reading=True)
         except Exception as exc:  # h2's protocol errors failed the connection already
             self._fail(exc)
         with self._sleepers_lock:
             self._wake(touched)
 
-    def _answer_now(self) -> None:
-        """Acknowledge SETTINGS and PING without waiting: on a delivering stream bytes
-        are queued in order of ``data_to_send()``, whoever holds ``_send_lock``."""
+    def _flush_headers(self) -> None:
+        """The deferred write of the HEADERS queued in this event-loop turn."""
+        self._flush_due = False
+        self._write_now()
+
+    def _write_now(self, hold_reading: bool = False) -> None:
+        """Write what h2 has queued without waiting (acknowledgements, HEADERS): on a
+        delivering stream bytes go out in order of ``data_to_send()``, whoever holds
+        ``_send_lock``. If that fails the connection is gone: every stream fails."""
         with self._h2_lock:
             queued = self._queued_headers
             data = self._h2.data_to_send()
         if not data:
             return
         try:
-            self.stream.write_now(data)
-        except WriteError:
+            self.stream.write_now(data, hold_reading=hold_reading)
+        except WriteError as exc:
             self._write_failed = True
+            self._fail(exc)
+            with self._sleepers_lock:
+                self._wake(None)
             return
         self._written_headers = max(self._written_headers, queued)
 
@@ -535,9 +571,11 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         (None: every stream may be concerned), and whether a SETTINGS or PING awaits
         our acknowledgement. ``b""`` is the server's end of the connection."""
         if not data:
-            if self._goaway_last_stream_id is None and self._responses and not self._closed:
-                # Closed without a GOAWAY: take the streams it answered as the server's
-                # limit, so the next connection opens none that would be dropped.
+            if self._goaway_last_stream_id is None and self._opened_at_response > self._responses:
+                # Closed without a GOAWAY after answering some streams while others it
+                # had were waiting: take the streams it answered as the server's limit,
+                # so the next connection opens none that would be dropped. (A connection
+                # closed while idle, or by us, teaches nothing.)
                 self._stream_limits[self.origin] = self._responses
             self._fail(RemoteProtocolError("Server disconnected"))
             return None, False
@@ -554,6 +592,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             if isinstance(event, _STREAM_EVENTS):
                 if isinstance(event, h2.events.ResponseReceived):
                     self._responses += 1
+                    self._opened_at_response = self._streams_opened
                 queue = self._events.get(event.stream_id)
                 if queue is not None:
                     queue.append(event)
@@ -566,6 +605,9 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 self._settings_received = True
                 must_answer = True
                 touched = None  # windows may have changed
+                with self._h2_lock:
+                    limit = self._h2.remote_settings.max_concurrent_streams
+                self._max_streams = min(limit, MAX_STREAMS)
             elif isinstance(event, h2.events.PingReceived):
                 must_answer = True
             elif isinstance(event, h2.events.WindowUpdated):
@@ -630,11 +672,17 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         """The request on ``stream_id`` is over: give its unacknowledged bytes back to the
         connection window, reset it if it is still open, and close a connection that is
         going away once its last stream is done."""
-        if self._events.pop(stream_id, None) is None:
+        events = self._events.pop(stream_id, None)
+        if events is None:
             return
         self._answered_streams.discard(stream_id)
         self._answered_whole.discard(stream_id)
-        unacked = self._unacked.pop(stream_id, 0)
+        # Read or not, what arrived counts against the connection window until given back.
+        unacked = self._take_unacked(stream_id) + sum(
+            event.flow_controlled_length
+            for event in events
+            if isinstance(event, h2.events.DataReceived)
+        )
         must_write = (reset or unacked) and self._error is None and not self._closed
         if not must_write and not self._going_away():
             return  # nothing to wait for: no cancellation shield needed either

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import anyio
@@ -56,6 +56,7 @@ class _StreamProtocol(asyncio.Protocol):
         self.paused_reading = False
         #: Set by ``AsyncIOStream.deliver_to``: takes what arrives instead of ``chunks``.
         self.receiver: Receiver | None = None
+        self.held_reading = False  # paused until the peer reads what we wrote
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -98,6 +99,10 @@ class _StreamProtocol(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.paused_writing = False
+        if self.held_reading:  # see AsyncIOStream.write_now
+            self.held_reading = self.paused_reading = False
+            if self.transport is not None:
+                self.transport.resume_reading()
         self._wake_writer()
 
     def _wake_reader(self) -> None:
@@ -175,13 +180,20 @@ class AsyncIOStream(AsyncNetworkStream):
         if protocol.error is not None:
             raise WriteError(describe_os_error(protocol.error)) from protocol.error
 
-    def write_now(self, data: bytes) -> None:
+    def write_now(self, data: bytes, hold_reading: bool = False) -> None:
         """Into the transport's buffer, in order: ``write`` starts with this too, before
         any wait, so bytes taken from h2 in turn go out in turn."""
-        error = self._protocol.error
+        protocol = self._protocol
+        error = protocol.error
         if error is not None or self._transport.is_closing():
             raise WriteError(describe_os_error(error) if error else "The connection is closed")
         self._transport.write(data)
+        if hold_reading and protocol.paused_writing and not protocol.paused_reading:
+            protocol.paused_reading = protocol.held_reading = True
+            self._transport.pause_reading()
+
+    def call_soon(self, callback: Callable[[], None]) -> None:
+        self._loop.call_soon(callback)
 
     def deliver_to(self, receiver: Receiver) -> bool:
         protocol = self._protocol

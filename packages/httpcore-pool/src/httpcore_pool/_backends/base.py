@@ -55,9 +55,18 @@ class AsyncNetworkStream(ABC):
         changes. An HTTP/2 connection then needs no task to read for it."""
         return False
 
-    def write_now(self, data: bytes) -> None:
+    def write_now(self, data: bytes, hold_reading: bool = False) -> None:
         """Send ``data`` without waiting, after those of earlier writes; only on a stream
-        that delivers (see ``deliver_to``). Raises ``WriteError`` if it is closed."""
+        that delivers (see ``deliver_to``). Raises ``WriteError`` if it is closed.
+
+        ``hold_reading``: if the peer is not reading what we send, deliver nothing more
+        until it reads again, so that answers to what it sends (acknowledgements) cannot
+        pile up in memory."""
+        raise NotImplementedError
+
+    def call_soon(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the tasks ready now have run; only on a stream that
+        delivers (see ``deliver_to``): so that what they queue goes out in one write."""
         raise NotImplementedError
 
     @abstractmethod
@@ -123,7 +132,10 @@ class SyncNetworkStream(ABC):
         """Blocking sockets have nobody to deliver: a thread reads (see the async one)."""
         return False
 
-    def write_now(self, data: bytes) -> None:
+    def write_now(self, data: bytes, hold_reading: bool = False) -> None:
+        raise NotImplementedError
+
+    def call_soon(self, callback: Callable[[], None]) -> None:
         raise NotImplementedError
 
     @abstractmethod
