@@ -202,3 +202,19 @@ def test_release_after_close_closes(reusable: bool) -> None:
     state.connected(conn, A)  # a connect that finished after close_all
     assert state.release(conn, reusable=reusable, now=0.0) == ([conn], [])
     assert state.release(other, reusable=reusable, now=0.0) == ([], [])
+
+
+def test_an_idle_multiplexed_connection_going_away_is_dropped_when_next_looked_for() -> None:
+    capacity = {"h2": 100}
+    state: PoolState[Conn] = PoolState(capacity=lambda conn: capacity[conn.name])
+    waiter, _ = state.acquire(A, now=0.0, may_multiplex=True)
+    conn = Conn("h2")
+    state.connected(conn, A, multiplexed=True, may_multiplex=True)
+    assert state.release(conn, reusable=True, now=1.0) == ([], [])
+    capacity["h2"] = 0  # the server closed it while idle
+    waiter, to_close = state.acquire(A, now=2.0, may_multiplex=True)
+    assert to_close == [conn]  # closed, and its slot goes to a new connection
+    assert waiter.granted
+    assert waiter.connection is None
+    assert state.slots_in_use == 1
+    assert conn not in state.connections()
