@@ -166,11 +166,12 @@ def _check_url(url: Any) -> URL:
             + (f" of length {len(url)}" if isinstance(url, tuple) else "")
         )
     scheme, host, port, target = url
-    for name, value in (("scheme", scheme), ("host", host), ("target", target)):
-        if not isinstance(value, bytes):
-            raise TypeError(f"url {name} must be bytes, not {type(value).__name__}")
+    if not (type(scheme) is type(host) is type(target) is bytes):  # else: subclasses, errors
+        for name, value in (("scheme", scheme), ("host", host), ("target", target)):
+            if not isinstance(value, bytes):
+                raise TypeError(f"url {name} must be bytes, not {type(value).__name__}")
     if port is not None:
-        if isinstance(port, bool) or not isinstance(port, int):
+        if type(port) is not int and (isinstance(port, bool) or not isinstance(port, int)):
             raise TypeError(f"url port must be an int or None, not {type(port).__name__}")
         if not 1 <= port <= 65535:
             raise ValueError(f"url port must be in 1-65535, got {port}")

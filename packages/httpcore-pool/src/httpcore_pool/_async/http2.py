@@ -54,6 +54,7 @@ from httpcore_interfaces import (
 
 from .._backends.base import READ_SIZE, AsyncNetworkStream
 from .._exceptions import describe
+from .._goaway_filter import GoAwayFilter
 from .._models import Request
 from .._synchronization import (
     AsyncEvent,
@@ -80,7 +81,6 @@ MAX_STREAMS = 1000
 _CONNECTION_SPECIFIC = frozenset(
     {b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade", b"host"}
 )
-_GOAWAY = 0x7
 _STREAM_EVENTS = (
     h2.events.ResponseReceived,
     h2.events.DataReceived,
@@ -136,7 +136,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         self._answered_streams: set[int] = set()
         #: Streams whose response the server has ended or reset while we may still send.
         self._answered_whole: set[int] = set()
-        self._incoming = bytearray()  # frames not yet complete
+        self._goaway_filter = GoAwayFilter()
         #: The server's MAX_CONCURRENT_STREAMS (read from h2 when its SETTINGS change):
         #: the pool asks for the capacity several times per request.
         self._max_streams = min(self._h2.remote_settings.max_concurrent_streams, MAX_STREAMS)
@@ -617,28 +617,14 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         return touched, must_answer
 
     def _split_frames(self, data: bytes) -> bytes:
-        """Complete frames for h2, minus GOAWAY frames, which are handled here."""
-        buffer = self._incoming
-        buffer += data
-        out = bytearray()
-        position = 0
-        while len(buffer) - position >= 9:
-            length = int.from_bytes(buffer[position : position + 3], "big")
-            end = position + 9 + length
-            if end > len(buffer):
-                break
-            if buffer[position + 3] == _GOAWAY and length >= 8:
-                payload = buffer[position + 9 : end]
-                last = int.from_bytes(payload[:4], "big") & 0x7FFFFFFF
-                previous = self._goaway_last_stream_id
-                self._goaway_last_stream_id = last if previous is None else min(previous, last)
-                if previous is None and last > 0:
-                    self._stream_limits[self.origin] = (last + 1) // 2  # client ids are odd
-            else:
-                out += buffer[position:end]
-            position = end
-        del buffer[:position]
-        return bytes(out)
+        """What h2 may have of ``data``: GOAWAY frames are handled here."""
+        data, goaways = self._goaway_filter.feed(data)
+        for last in goaways:
+            previous = self._goaway_last_stream_id
+            self._goaway_last_stream_id = last if previous is None else min(previous, last)
+            if previous is None and last > 0:
+                self._stream_limits[self.origin] = (last + 1) // 2  # client ids are odd
+        return data
 
     # -- stream and connection state ---------------------------------------------------
 
