@@ -121,6 +121,8 @@ class H2Behaviour:
       it resets them): a client must acknowledge a PING that comes mid-connection.
     - ``abort_paths``: as these streams' headers arrive the server resets the TCP
       connection (RST, not FIN): the client sees a connection error, not an end of file.
+    - ``malformed_paths``: these streams are answered with a field name in uppercase,
+      which RFC 9113 §8.2.1 makes a malformed response.
     """
 
     max_concurrent_streams: int | None = None
@@ -139,6 +141,7 @@ class H2Behaviour:
     answer_early_paths: Set[str] = frozenset()
     ping_paths: Set[str] = frozenset()
     abort_paths: Set[str] = frozenset()
+    malformed_paths: Set[str] = frozenset()
 
 
 @dataclass
@@ -214,6 +217,9 @@ class _Connection:
                 client_side=False,
                 header_encoding=None,
                 validate_inbound_headers=self.behaviour.validate_inbound_headers,
+                # h2 would lowercase, or refuse, what malformed_paths sends.
+                normalize_outbound_headers=not self.behaviour.malformed_paths,
+                validate_outbound_headers=not self.behaviour.malformed_paths,
             )
         )
         self.streams: dict[int, _Stream] = {}
@@ -531,6 +537,8 @@ class _Connection:
                 (b"content-type", b"text/plain"),
                 (b"content-length", str(length).encode("ascii")),
             ]
+            if target.path in self.behaviour.malformed_paths:
+                headers.append((b"X-Uppercase", b"1"))
             self.h2.send_headers(sid, headers, end_stream=length == 0)
             self._wake()
         if length:

@@ -365,3 +365,31 @@ async def test_a_connection_reset_fails_its_requests_and_the_pool_moves_on(
         assert await pool.get_connection_info() == {}
         assert (await fetch(pool, server.url("/")))[0] == 200
     assert server.stats.connections == 2
+
+
+@pytest.mark.anyio
+async def test_a_malformed_response_fails_only_its_own_request(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # An uppercase field name makes a response malformed (RFC 9113 §8.2.1): a stream
+    # error, so the request fails and the connection carries on.
+    server = h2_server(H2Behaviour(malformed_paths={"/malformed"}))
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        assert (await fetch(pool, server.url("/")))[0] == 200
+        with pytest.raises(RemoteProtocolError, match=r"Malformed response.*X-Uppercase"):
+            await fetch(pool, server.url("/malformed"), ext={"timeout": {"read": 5}})
+        assert (await fetch(pool, server.url("/")))[0] == 200
+    assert server.stats.connections == 1
+
+
+@pytest.mark.anyio
+async def test_te_other_than_trailers_is_not_sent_over_http2(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server()
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        for te in (b"gzip", b"trailers"):
+            url = server.url("/")
+            assert (await fetch(pool, url, headers=[(b"TE", te)]))[0] == 200
+    sent = [request.header(b"te") for request in server.requests]
+    assert sent == [None, b"trailers"]

@@ -56,6 +56,7 @@ from httpcore_interfaces import (
 from .._backends.base import READ_SIZE, SyncNetworkStream
 from .._exceptions import describe
 from .._goaway_filter import GoAwayFilter
+from .._http2_fields import response_fields_problem
 from .._models import Request
 from .._synchronization import (
     SyncEvent,
@@ -88,6 +89,21 @@ _STREAM_EVENTS = (
     h2.events.StreamEnded,
     h2.events.StreamReset,
 )
+#: Events whose fields we check (h2's own checks are off, see _http2_fields).
+_FIELD_EVENTS = (
+    h2.events.ResponseReceived,
+    h2.events.InformationalResponseReceived,
+    h2.events.TrailersReceived,
+)
+
+
+class _Malformed:
+    """Filed in a stream's events instead of a malformed response: its request fails."""
+
+    __slots__ = ("problem",)
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
 
 
 class StreamRefused(RemoteProtocolError):
@@ -118,7 +134,16 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         #: HTTP/2 failures are never a stale keep-alive connection: retries go through
         #: StreamRefused instead.
         self.response_started = True
-        config = h2.config.H2Configuration(client_side=True, header_encoding=None)
+        # Fields are checked here instead of by h2 (see _http2_fields): the same rules
+        # in less time. What we send is built from checked parts; what we receive is
+        # checked in _take_in.
+        config = h2.config.H2Configuration(
+            client_side=True,
+            header_encoding=None,
+            validate_outbound_headers=False,
+            validate_inbound_headers=False,
+            normalize_inbound_headers=False,
+        )
         self._h2 = h2.connection.H2Connection(config=config)
         self._h2_lock = SyncPoolLock()
         self._send_lock = SyncLock()
@@ -248,6 +273,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             lowered = name.lower()
             if lowered == b"host":
                 authority = value
+            elif lowered == b"te" and value.lower() != b"trailers":
+                continue  # hop-by-hop, and HTTP/2 allows only TE: trailers (RFC 9113 §8.2.2)
             elif lowered not in _CONNECTION_SPECIFIC:
                 extra.append((lowered, value))
         headers = [
@@ -390,6 +417,10 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 return status, headers
             if isinstance(event, h2.events.StreamReset):
                 raise _reset_error(stream_id, event.error_code)
+            if isinstance(event, _Malformed):
+                raise RemoteProtocolError(
+                    f"Malformed response on stream {stream_id}: {event.problem}"
+                )
 
     def receive_body_chunk(self, request: Request, stream_id: int) -> bytes | None:
         """The next piece of the body, or None at its end."""
@@ -415,6 +446,10 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 return None
             elif isinstance(event, h2.events.StreamReset):
                 raise _reset_error(stream_id, event.error_code)
+            elif isinstance(event, _Malformed):
+                raise RemoteProtocolError(
+                    f"Malformed trailers on stream {stream_id}: {event.problem}"
+                )
 
     def _acknowledge(self, request: Request, stream_ids: list[int], write: bool) -> None:
         """Give the data read on ``stream_ids`` back to the server's windows; written at
@@ -590,6 +625,16 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         must_answer = False
         touched: set[int] | None = set()
         for event in events:
+            if isinstance(event, _FIELD_EVENTS):
+                trailers = isinstance(event, h2.events.TrailersReceived)
+                problem = response_fields_problem(event.headers, trailers)
+                if problem is not None:
+                    must_answer |= self._reject_malformed(event.stream_id, problem)
+                    if touched is not None:
+                        touched.add(event.stream_id)
+                    continue
+                if not isinstance(event, h2.events.ResponseReceived):
+                    continue  # 1xx and trailers: nothing for the caller
             if isinstance(event, _STREAM_EVENTS):
                 if isinstance(event, h2.events.ResponseReceived):
                     self._responses += 1
@@ -616,6 +661,20 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         if self._goaway_last_stream_id is not None:
             touched = None
         return touched, must_answer
+
+    def _reject_malformed(self, stream_id: int, problem: str) -> bool:
+        """A malformed response is a stream error (RFC 9113 §8.1.1): reset the stream
+        (PROTOCOL_ERROR) and fail its request. True if a reset is queued to be sent."""
+        queue = self._events.get(stream_id)
+        if queue is None:
+            return False
+        queue.append(_Malformed(problem))
+        self._answered_streams.add(stream_id)
+        self._answered_whole.add(stream_id)  # any upload stops
+        with self._h2_lock, contextlib.suppress(h2.exceptions.ProtocolError):
+            self._h2.reset_stream(stream_id, h2.errors.ErrorCodes.PROTOCOL_ERROR)
+            return True
+        return False
 
     def _split_frames(self, data: bytes) -> bytes:
         """What h2 may have of ``data``: GOAWAY frames are handled here."""

@@ -1,0 +1,64 @@
+"""Our checks of received HTTP/2 fields give h2's verdicts (h2's own are switched off for
+speed), plus a :status of three digits, which h2 leaves to its user."""
+
+from __future__ import annotations
+
+from h2.exceptions import ProtocolError
+from h2.utilities import HeaderValidationFlags, validate_headers
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from httpcore_pool._http2_fields import response_fields_problem
+
+names = st.one_of(
+    st.sampled_from(
+        [b":status", b":path", b":method", b":authority", b":scheme", b":protocol", b":custom"]
+    ),
+    st.sampled_from([b"content-type", b"te", b"connection", b"upgrade", b"x-a", b"cookie"]),
+    st.sampled_from([b"", b"Content-Type", b"a b", b"a:b", b"x\x00", b"\xff", b"\x7f", b":"]),
+    st.binary(min_size=0, max_size=6),
+)
+values = st.one_of(
+    st.sampled_from([b"", b"200", b"204", b"trailers", b"gzip", b" x", b"x ", b"a\tb", b"\t"]),
+    st.sampled_from([b"a\rb", b"a\nb", b"a\x00b", b"TRAILERS", b"x\x01y", b"\xffok"]),
+    st.binary(max_size=6),
+)
+fields = st.lists(st.tuples(names, values), max_size=5)
+
+
+def h2_accepts(headers: list[tuple[bytes, bytes]], trailers: bool) -> bool:
+    flags = HeaderValidationFlags(
+        is_client=True, is_trailer=trailers, is_response_header=not trailers, is_push_promise=False
+    )
+    try:
+        list(validate_headers(headers, flags))
+    except ProtocolError:
+        return False
+    return True
+
+
+def status_is_valid(headers: list[tuple[bytes, bytes]]) -> bool:
+    return all(len(v) == 3 and v.isdigit() for n, v in headers if n == b":status")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(fields, st.booleans())
+@example([(b":status", b"200"), (b"content-type", b"text/plain")], False)
+@example([(b"content-type", b"text/plain"), (b":status", b"200")], False)
+@example([(b":status", b"200"), (b":status", b"200")], False)
+@example([(b":status", b"200"), (b"te", b"trailers")], False)
+@example([(b"x-checksum", b"abc")], True)
+def test_the_same_verdicts_as_h2(headers: list[tuple[bytes, bytes]], trailers: bool) -> None:
+    problem = response_fields_problem(headers, trailers)
+    expected = h2_accepts(headers, trailers) and (trailers or status_is_valid(headers))
+    assert (problem is None) == expected, problem
+
+
+def test_problems_say_what_is_wrong() -> None:
+    assert response_fields_problem([(b":status", b"200"), (b"X-A", b"1")], False) == (
+        "invalid field name b'X-A'"
+    )
+    assert response_fields_problem([(b"content-length", b"1")], False) == (
+        "response without a :status pseudo-header field"
+    )
+    assert response_fields_problem([(b":status", b"2xx")], False) == "invalid :status b'2xx'"
