@@ -18,9 +18,11 @@ Design rules:
   the same filing and waking runs in the delivery callback, every request only sleeps,
   and SETTINGS and PING are acknowledged at once, never behind a blocked upload.
 - GOAWAY: h2 treats its connection as closed on receiving one and then refuses the frames
-  of the streams the server still answers. Frames are therefore split here first and
-  GOAWAY is kept from h2: no new stream starts, streams at or below its last stream id
-  finish, and those above fail with ``StreamRefused``, which the pool retries elsewhere.
+  of the streams the server still answers. ``GoAwayFilter`` therefore keeps GOAWAY from
+  h2: no new stream starts, streams at or below its last stream id finish, and those
+  above fail with ``StreamRefused``, which the pool retries elsewhere.
+- Fields: h2's checks are off; ``_http2_fields`` applies the same rules to what arrives,
+  and a malformed response is a stream error: that stream is reset, its request fails.
 - A stream's failure or cancellation resets that stream only. A failure of the connection
   (EOF, a protocol error) fails every stream on it; an interrupted write fails the
   streams not yet sent, and no new stream starts there.
