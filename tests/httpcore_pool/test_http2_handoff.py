@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,7 +20,7 @@ import h2.events
 import pytest
 
 from httpcore_interfaces import ReadTimeout, RemoteProtocolError, WriteError, WriteTimeout
-from httpcore_pool._async.http2 import AsyncHTTP2Connection, StreamRefused
+from httpcore_pool._async.http2 import RECEIVE_WINDOW, AsyncHTTP2Connection, StreamRefused
 from httpcore_pool._models import Request
 from httpcore_pool._sync.http2 import SyncHTTP2Connection
 from tests.helpers.h2_memory import (
@@ -512,3 +513,99 @@ def test_threads_never_use_h2_at_the_same_time() -> None:
     connection._h2 = guard  # type: ignore[assignment]
     assert fetch_in_threads(connection, 8, 5) == [(200, b"ok")] * 40
     assert not guard.overlapped
+
+
+def window_held(connection: AsyncHTTP2Connection | SyncHTTP2Connection) -> int:
+    """Connection-window bytes the server spent that we neither gave back nor queued."""
+    manager = connection._h2._inbound_flow_control_window_manager
+    return RECEIVE_WINDOW - manager.current_window_size - manager._bytes_processed
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.anyio
+async def test_data_arriving_while_a_closed_stream_waits_to_write_its_reset_is_given_back() -> None:
+    server = MemoryH2Server(on_request=lambda server, stream_id: None)  # answered by hand
+    stream = AsyncMemoryStream(server)
+    connection = AsyncHTTP2Connection(ORIGIN, stream)
+    await connection.initialize(make_request(b"/"))
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tasks:
+            result: list[Any] = []
+
+            async def request() -> None:
+                result.append(await connection.handle_request(make_request(b"/b")))
+
+            tasks.start_soon(request)
+            await anyio.sleep(0.05)
+            with server.lock:
+                server.h2.send_headers(1, [(b":status", b"200")])
+                server.h2.send_data(1, b"x" * 1000)
+                stream.push(server.h2.data_to_send())
+            await anyio.sleep(0.05)
+            status, _, body, _ = result[0]
+            assert status == 200
+            gate = anyio.Event()
+
+            async def other_writer() -> None:  # an upload waiting for the socket, say
+                async with connection._send_lock:
+                    await gate.wait()
+
+            tasks.start_soon(other_writer)
+            await anyio.sleep(0.01)
+            tasks.start_soon(body.aclose)  # done with the stream; waits to write its reset
+            await anyio.sleep(0.01)
+            with server.lock:  # more of the body was on the wire meanwhile
+                for _ in range(6):
+                    server.h2.send_data(1, b"y" * 16384)
+                data = server.h2.data_to_send()
+            connection._take_in(data)  # as the reader or the delivery callback would
+            gate.set()
+    assert window_held(connection) == 0
+
+
+def test_threads_acknowledging_each_others_streams_count_every_byte_once() -> None:
+    # One thread reads a chunk of stream 1 while another acknowledges every stream (half
+    # the connection window held): each byte must be acknowledged exactly once.
+    connection = SyncHTTP2Connection(ORIGIN, SyncMemoryStream(MemoryH2Server()))
+    request = make_request(b"/")
+    connection.initialize(request)
+    for stream_id in (1, 3):
+        fields = [(b":method", b"GET"), (b":authority", b"a"), (b":scheme", b"https")]
+        connection._h2.send_headers(stream_id, [*fields, (b":path", b"/")])
+        connection._events[stream_id] = deque()
+    acked: list[tuple[int, int]] = []
+    acknowledge = connection._h2.acknowledge_received_data
+
+    def record(size: int, stream_id: int) -> None:
+        acked.append((stream_id, size))
+        acknowledge(size, stream_id)
+
+    connection._h2.acknowledge_received_data = record  # type: ignore[method-assign,assignment]
+    others: list[threading.Thread] = []
+
+    class SwitchOnGet(dict[int, int]):
+        """Starts the other thread where a thread switch could fall: in the middle of
+        the read-and-update of stream 1's count."""
+
+        def get(self, key: int, default: Any = None) -> Any:
+            value = super().get(key, default)
+            if not others:
+                other = threading.Thread(
+                    target=connection._acknowledge, args=(request, [1, 3], False)
+                )
+                others.append(other)
+                other.start()
+                other.join(0.2)  # it must wait for the count to be updated
+            return value
+
+    connection._unacked = SwitchOnGet({1: 500_000, 3: 200_000})
+    connection._unacked_total = 700_000
+    event = h2.events.DataReceived(stream_id=1, data=b"x" * 16384, flow_controlled_length=16384)
+    connection._events[1].append(event)
+    assert connection.receive_body_chunk(request, 1) == b"x" * 16384
+    others[0].join(5)
+    with connection._h2_lock:
+        assert connection._unacked_total == sum(connection._unacked.values())
+    connection._acknowledge(request, [1, 3], write=False)
+    assert sum(size for stream_id, size in acked if stream_id == 1) == 500_000 + 16384
+    assert sum(size for stream_id, size in acked if stream_id == 3) == 200_000

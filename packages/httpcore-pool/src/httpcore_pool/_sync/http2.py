@@ -431,12 +431,14 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             if isinstance(event, h2.events.DataReceived):
                 # Acknowledge in batches: a lock and a write per 16 KiB frame would cost
                 # more than the frame. The windows are large enough to allow it.
-                unacked = self._unacked.get(stream_id, 0) + event.flow_controlled_length
-                self._unacked[stream_id] = unacked
-                self._unacked_total += event.flow_controlled_length
+                with self._h2_lock:  # threads acknowledge each other's streams too
+                    unacked = self._unacked.get(stream_id, 0) + event.flow_controlled_length
+                    self._unacked[stream_id] = unacked
+                    self._unacked_total += event.flow_controlled_length
+                    held = self._unacked_total
                 if unacked >= ACK_BATCH:
                     self._acknowledge(request, [stream_id], write=True)
-                elif self._unacked_total >= RECEIVE_WINDOW // 2:
+                elif held >= RECEIVE_WINDOW // 2:
                     # Many streams, each below a batch: together they must not hold
                     # the connection window, or no DATA could come any more.
                     self._acknowledge(request, list(self._unacked), write=True)
@@ -469,7 +471,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 self._write_quietly(request.timeouts.write)
 
     def _take_unacked(self, stream_id: int) -> int:
-        """The bytes read on ``stream_id`` and not yet acknowledged, now to be."""
+        """The bytes read on ``stream_id`` and not yet acknowledged, now to be; call with
+        ``_h2_lock`` held."""
         unacked = self._unacked.pop(stream_id, 0)
         self._unacked_total -= unacked
         return unacked
@@ -725,25 +728,30 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             return
         self._answered_streams.discard(stream_id)
         self._answered_whole.discard(stream_id)
-        # Read or not, what arrived counts against the connection window until given back.
-        unacked = self._take_unacked(stream_id) + sum(
-            event.flow_controlled_length
-            for event in events
-            if isinstance(event, h2.events.DataReceived)
-        )
-        must_write = (reset or unacked) and self._error is None and not self._closed
+        must_write = False
+        with self._h2_lock:
+            # Read or not, what arrived counts against the connection window until given
+            # back. Reset before any wait: from then on h2 itself credits what still
+            # arrives for the stream, which nobody takes in any more.
+            unacked = self._take_unacked(stream_id) + sum(
+                event.flow_controlled_length
+                for event in events
+                if isinstance(event, h2.events.DataReceived)
+            )
+            if (reset or unacked) and self._error is None and not self._closed:
+                must_write = True
+                # Either may find the stream closed on h2's side already; the
+                # connection window is credited all the same.
+                with contextlib.suppress(h2.exceptions.ProtocolError):
+                    if unacked:
+                        self._h2.acknowledge_received_data(unacked, stream_id)
+                    if reset:
+                        self._h2.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
         if not must_write and not self._going_away():
             return  # nothing to wait for: no cancellation shield needed either
         with SyncShieldCancellation():
             if must_write:
                 with self._send_lock:
-                    # Either may find the stream closed on h2's side already; the
-                    # connection window is credited all the same.
-                    with self._h2_lock, contextlib.suppress(h2.exceptions.ProtocolError):
-                        if unacked:
-                            self._h2.acknowledge_received_data(unacked, stream_id)
-                        if reset:
-                            self._h2.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
                     self._write_quietly(None)
             if self._going_away():
                 self.close()
