@@ -155,12 +155,7 @@ async def test_many_downloads_at_once_do_not_spend_the_connection_window(
     sizes: list[int] = []
 
     async def download() -> None:
-        url = server.url(f"/bytes?size={size}")
-        _, _, stream, _ = await pool.arequest(b"GET", url, ext={"timeout": {"read": 5}})
-        try:
-            sizes.append(sum([len(chunk) async for chunk in stream]))
-        finally:
-            await stream.aclose()
+        sizes.append(len(await get(pool, server.url(f"/bytes?size={size}"))))
 
     async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
         with anyio.fail_after(30):
