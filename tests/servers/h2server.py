@@ -123,6 +123,8 @@ class H2Behaviour:
       connection (RST, not FIN): the client sees a connection error, not an end of file.
     - ``malformed_paths``: these streams are answered with a field name in uppercase,
       which RFC 9113 §8.2.1 makes a malformed response.
+    - ``conflicting_length_paths``: these streams are answered with two different
+      content-length fields, which h2 takes as an error of the whole connection.
     """
 
     max_concurrent_streams: int | None = None
@@ -142,6 +144,7 @@ class H2Behaviour:
     ping_paths: Set[str] = frozenset()
     abort_paths: Set[str] = frozenset()
     malformed_paths: Set[str] = frozenset()
+    conflicting_length_paths: Set[str] = frozenset()
 
 
 @dataclass
@@ -217,9 +220,11 @@ class _Connection:
                 client_side=False,
                 header_encoding=None,
                 validate_inbound_headers=self.behaviour.validate_inbound_headers,
-                # h2 would lowercase, or refuse, what malformed_paths sends.
+                # h2 would lowercase, or refuse, what these paths are answered with.
                 normalize_outbound_headers=not self.behaviour.malformed_paths,
-                validate_outbound_headers=not self.behaviour.malformed_paths,
+                validate_outbound_headers=not (
+                    self.behaviour.malformed_paths or self.behaviour.conflicting_length_paths
+                ),
             )
         )
         self.streams: dict[int, _Stream] = {}
@@ -539,6 +544,8 @@ class _Connection:
             ]
             if target.path in self.behaviour.malformed_paths:
                 headers.append((b"X-Uppercase", b"1"))
+            if target.path in self.behaviour.conflicting_length_paths:
+                headers.append((b"content-length", str(length + 1).encode("ascii")))
             self.h2.send_headers(sid, headers, end_stream=length == 0)
             self._wake()
         if length:

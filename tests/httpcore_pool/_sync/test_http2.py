@@ -372,3 +372,19 @@ def test_te_other_than_trailers_is_not_sent_over_http2(
             assert (fetch(pool, url, headers=[(b"TE", te)]))[0] == 200
     sent = [request.header(b"te") for request in server.requests]
     assert sent == [None, b"trailers"]
+
+
+def test_a_request_whose_connection_fails_before_any_answer_goes_once_more(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # h2 takes conflicting content-length fields as an error of the whole connection, so
+    # the request looks like one lost with its connection: it goes once more, on a new
+    # connection, and then fails; it does not open connection after connection.
+    server = h2_server(
+        H2Behaviour(conflicting_length_paths={"/conflict"}, tolerate_protocol_errors=True)
+    )
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with pytest.raises(RemoteProtocolError, match="content-length"):
+            fetch(pool, server.url("/conflict"), ext={"timeout": {"read": 5}})
+        assert (fetch(pool, server.url("/")))[0] == 200
+    assert server.stats.connections == 3  # the request twice, then the next one

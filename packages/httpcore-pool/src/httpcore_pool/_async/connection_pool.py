@@ -34,7 +34,7 @@ from .._pool_state import PoolState, Waiter
 from .._ssl import ssl_context_for
 from .._synchronization import AsyncEvent, AsyncPoolLock, AsyncShieldCancellation
 from .._trace import get_logger, traced
-from .http2 import AsyncHTTP2Connection, StreamRefused
+from .http2 import AsyncHTTP2Connection, StreamLost, StreamRefused
 from .http11 import AsyncHTTP11Connection
 from .interfaces import AsyncConnectionInterface
 
@@ -197,6 +197,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         )
         reuse = True
         refusals = 0
+        lost = False
         while True:
             connection = await self._acquire(request, reuse)
             reused = connection is not None
@@ -208,6 +209,12 @@ class AsyncConnectionPool(AsyncHTTPTransport):
                 )
             except BaseException as exc:
                 await self._release(connection)
+                if isinstance(exc, StreamLost):
+                    if not lost:
+                        lost = True
+                        continue
+                    if isinstance(exc.__cause__, Exception):
+                        raise exc.__cause__ from None  # lost twice: what failed it
                 if isinstance(exc, StreamRefused):
                     if refusals < _MAX_REFUSALS:
                         refusals += 1  # not processed by the server: safe for any method

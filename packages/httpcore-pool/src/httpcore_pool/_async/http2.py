@@ -70,7 +70,7 @@ from .._trace import BodyTrace, get_logger, traced
 from .interfaces import AsyncConnectionInterface
 from .request_body import AsyncRequestBody
 
-__all__ = ["AsyncHTTP2Connection", "StreamRefused"]
+__all__ = ["AsyncHTTP2Connection", "StreamLost", "StreamRefused"]
 
 logger = get_logger(__name__)
 
@@ -110,6 +110,12 @@ class _Malformed:
 class StreamRefused(RemoteProtocolError):
     """The server will not process this stream (above a GOAWAY's last stream id, or
     refused): it is safe to send the request again on another connection."""
+
+
+class StreamLost(StreamRefused):
+    """The connection failed before this idempotent request got any answer: it may go
+    once more on another connection, not again and again (the failure may have been
+    its own response's, a malformed one, say). ``__cause__`` is the failure."""
 
 
 class AsyncHTTP2Connection(AsyncConnectionInterface):
@@ -214,7 +220,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             if failed and not answered and request.is_idempotent:
                 # The connection died before this request got any answer (a server that
                 # closes after GOAWAY, say): idempotent, so it may go again elsewhere.
-                raise StreamRefused(f"The connection failed before a response: {exc}") from exc
+                raise StreamLost(f"The connection failed before a response: {exc}") from exc
             raise
         except BaseException:
             if stream_id is not None:

@@ -35,7 +35,7 @@ from .._pool_state import PoolState, Waiter
 from .._ssl import ssl_context_for
 from .._synchronization import SyncEvent, SyncPoolLock, SyncShieldCancellation
 from .._trace import get_logger, traced
-from .http2 import SyncHTTP2Connection, StreamRefused
+from .http2 import SyncHTTP2Connection, StreamLost, StreamRefused
 from .http11 import SyncHTTP11Connection
 from .interfaces import SyncConnectionInterface
 
@@ -198,6 +198,7 @@ class SyncConnectionPool(SyncHTTPTransport):
         )
         reuse = True
         refusals = 0
+        lost = False
         while True:
             connection = self._acquire(request, reuse)
             reused = connection is not None
@@ -209,6 +210,12 @@ class SyncConnectionPool(SyncHTTPTransport):
                 )
             except BaseException as exc:
                 self._release(connection)
+                if isinstance(exc, StreamLost):
+                    if not lost:
+                        lost = True
+                        continue
+                    if isinstance(exc.__cause__, Exception):
+                        raise exc.__cause__ from None  # lost twice: what failed it
                 if isinstance(exc, StreamRefused):
                     if refusals < _MAX_REFUSALS:
                         refusals += 1  # not processed by the server: safe for any method

@@ -71,7 +71,7 @@ from .._trace import BodyTrace, get_logger, traced
 from .interfaces import SyncConnectionInterface
 from .request_body import SyncRequestBody
 
-__all__ = ["SyncHTTP2Connection", "StreamRefused"]
+__all__ = ["SyncHTTP2Connection", "StreamLost", "StreamRefused"]
 
 logger = get_logger(__name__)
 
@@ -111,6 +111,12 @@ class _Malformed:
 class StreamRefused(RemoteProtocolError):
     """The server will not process this stream (above a GOAWAY's last stream id, or
     refused): it is safe to send the request again on another connection."""
+
+
+class StreamLost(StreamRefused):
+    """The connection failed before this idempotent request got any answer: it may go
+    once more on another connection, not again and again (the failure may have been
+    its own response's, a malformed one, say). ``__cause__`` is the failure."""
 
 
 class SyncHTTP2Connection(SyncConnectionInterface):
@@ -215,7 +221,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             if failed and not answered and request.is_idempotent:
                 # The connection died before this request got any answer (a server that
                 # closes after GOAWAY, say): idempotent, so it may go again elsewhere.
-                raise StreamRefused(f"The connection failed before a response: {exc}") from exc
+                raise StreamLost(f"The connection failed before a response: {exc}") from exc
             raise
         except BaseException:
             if stream_id is not None:
