@@ -99,12 +99,13 @@ _FIELD_EVENTS = (
 
 
 class _Malformed:
-    """Filed in a stream's events instead of a malformed response: its request fails."""
+    """Filed in a stream's events instead of a malformed response: its request fails
+    with ``message``."""
 
-    __slots__ = ("problem",)
+    __slots__ = ("message",)
 
-    def __init__(self, problem: str) -> None:
-        self.problem = problem
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
 class StreamRefused(RemoteProtocolError):
@@ -390,9 +391,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         left nothing partial, the streams already sent still get their windows."""
         if self._write_failed and not after_failure:
             raise WriteError("An earlier write on this connection failed; nothing more is sent")
-        with self._h2_lock:
-            queued = self._queued_headers
-            data = self._h2.data_to_send()
+        queued, data = self._outgoing()
         if data:
             try:
                 await self.stream.write(data, timeout)
@@ -401,6 +400,12 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 self._write_failed = True
                 raise
         self._written_headers = max(self._written_headers, queued)
+
+    def _outgoing(self) -> tuple[int, bytes]:
+        """What h2 has queued to send, and how many HEADERS were queued by then: once
+        written, they are (see ``_written_headers``)."""
+        with self._h2_lock:
+            return self._queued_headers, self._h2.data_to_send()
 
     async def _write_quietly(self, timeout: float | None) -> None:
         """Write acknowledgements and resets: their failure must not fail a response that
@@ -425,9 +430,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             if isinstance(event, h2.events.StreamReset):
                 raise _reset_error(stream_id, event.error_code)
             if isinstance(event, _Malformed):
-                raise RemoteProtocolError(
-                    f"Malformed response on stream {stream_id}: {event.problem}"
-                )
+                raise RemoteProtocolError(event.message)
 
     async def receive_body_chunk(self, request: Request, stream_id: int) -> bytes | None:
         """The next piece of the body, or None at its end."""
@@ -456,9 +459,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             elif isinstance(event, h2.events.StreamReset):
                 raise _reset_error(stream_id, event.error_code)
             elif isinstance(event, _Malformed):
-                raise RemoteProtocolError(
-                    f"Malformed trailers on stream {stream_id}: {event.problem}"
-                )
+                raise RemoteProtocolError(event.message)
 
     async def _acknowledge(self, request: Request, stream_ids: list[int], write: bool) -> None:
         """Give the data read on ``stream_ids`` back to the server's windows; written at
@@ -597,9 +598,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         """Write what h2 has queued without waiting (acknowledgements, HEADERS): on a
         delivering stream bytes go out in order of ``data_to_send()``, whoever holds
         ``_send_lock``. If that fails the connection is gone: every stream fails."""
-        with self._h2_lock:
-            queued = self._queued_headers
-            data = self._h2.data_to_send()
+        queued, data = self._outgoing()
         if not data:
             return
         try:
@@ -639,7 +638,9 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 trailers = isinstance(event, h2.events.TrailersReceived)
                 problem = response_fields_problem(event.headers, trailers)
                 if problem is not None:
-                    must_answer |= self._reject_malformed(event.stream_id, problem)
+                    what = "trailers" if trailers else "response"
+                    message = f"Malformed {what} on stream {event.stream_id}: {problem}"
+                    must_answer |= self._reject_malformed(event.stream_id, message)
                     if touched is not None:
                         touched.add(event.stream_id)
                     continue
@@ -672,13 +673,13 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             touched = None
         return touched, must_answer
 
-    def _reject_malformed(self, stream_id: int, problem: str) -> bool:
+    def _reject_malformed(self, stream_id: int, message: str) -> bool:
         """A malformed response is a stream error (RFC 9113 §8.1.1): reset the stream
         (PROTOCOL_ERROR) and fail its request. True if a reset is queued to be sent."""
         queue = self._events.get(stream_id)
         if queue is None:
             return False
-        queue.append(_Malformed(problem))
+        queue.append(_Malformed(message))
         self._answered_streams.add(stream_id)
         self._answered_whole.add(stream_id)  # any upload stops
         with self._h2_lock, contextlib.suppress(h2.exceptions.ProtocolError):
