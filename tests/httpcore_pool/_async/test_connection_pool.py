@@ -6,12 +6,15 @@
 from __future__ import annotations
 
 import json
+import os
+import resource
 import socket
 import ssl
+import stat
 import struct
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from pathlib import Path
 from typing import Any
 
@@ -380,6 +383,62 @@ async def test_idle_connections_expire(hypercorn_http: Server) -> None:
     async with AsyncConnectionPool(keepalive_expiry=0.0) as pool:
         await fetch(pool, hypercorn_http.url("/"))
         assert await pool.get_connection_info() == {}
+
+
+@pytest.fixture
+def low_fds_taken() -> Generator[None, None, None]:
+    """Hold every file descriptor up to 1100, so the next socket gets a higher one: a
+    process with that many files open is where select() fails ("out of range")."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 2048
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            pytest.skip(f"RLIMIT_NOFILE hard limit {hard} < {wanted}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    held = [os.open(os.devnull, os.O_RDONLY)]
+    try:
+        while held[-1] <= 1100:
+            held.append(os.dup(held[0]))
+        yield
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def socket_fd(local_address: tuple[str, int]) -> int:
+    """The descriptor of this process's socket bound to ``local_address``."""
+    for name in os.listdir("/dev/fd"):
+        fd = int(name)
+        try:
+            if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+                continue
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                if sock.getsockname()[:2] == local_address[:2]:
+                    return fd
+        except OSError:
+            continue
+    raise LookupError(f"no socket bound to {local_address}")
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("low_fds_taken")
+async def test_keepalive_reuse_on_a_descriptor_above_1024(raw_server: RawServerFactory) -> None:
+    handler = KeepAlive()
+    server = raw_server(handler)
+    client_addrs = []
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.complete":
+            client_addrs.append(info["client_addr"])
+
+    async with AsyncConnectionPool() as pool:
+        for _ in range(3):
+            status, _, body, _ = await fetch(pool, server.url(), ext={"trace": trace})
+            assert (status, body) == (200, OK_BODY)
+        assert len(client_addrs) == 1
+        assert socket_fd(client_addrs[0]) > 1100
+    assert (handler.connections, handler.requests) == (1, 3)
 
 
 # -- connections the server closed -----------------------------------------------------

@@ -17,11 +17,14 @@ def set_nodelay(sock: socket.socket) -> None:
 
 
 def socket_is_readable(sock: socket.socket | None) -> bool:
-    """Whether a read would not block: data, EOF or an error is pending."""
-    if sock is None or sock.fileno() < 0:
+    """Whether a read would not block: data, EOF or an error is pending. poll(), not
+    select(): select() refuses descriptors from 1024 up, common in busy processes."""
+    fd = -1 if sock is None else sock.fileno()  # once: another thread may close it
+    if fd < 0:
         return True
-    readable, _, _ = select.select([sock], [], [], 0)
-    return bool(readable)
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def describe_os_error(exc: BaseException) -> str:
