@@ -356,6 +356,55 @@ def test_idle_connections_expire(hypercorn_http: Server) -> None:
         assert pool.get_connection_info() == {}
 
 
+@pytest.mark.parametrize("http2", [False, True], ids=["http11", "http2"])
+@pytest.mark.parametrize("seconds", [float("inf"), 1e12], ids=["inf", "1e12"])
+@pytest.mark.parametrize("key", ["connect", "read", "write", "pool"])
+def test_endless_timeouts_mean_no_limit(
+    hypercorn_https: Server,
+    client_ssl_context: ssl.SSLContext,
+    key: str,
+    seconds: float,
+    http2: bool,
+) -> None:
+    """Longer than sockets and locks can wait (about 292 years) is no limit, not an
+    OverflowError: callers write ``float("inf")`` for "never time out"."""
+    with SyncConnectionPool(ssl_context=client_ssl_context, http2=http2) as pool:
+        for _ in range(2):  # a new connection, then a reused one
+            status, _, body, ext = fetch(
+                pool,
+                hypercorn_https.url("/echo"),
+                b"POST",
+                headers=[(b"Content-Length", b"5")],
+                stream=PlainByteStream(b"hello"),
+                ext={"timeout": {key: seconds}},
+            )
+            assert (status, body) == (200, b"hello")
+        assert ext["http_version"] == ("HTTP/2" if http2 else "HTTP/1.1")
+
+
+@pytest.mark.parametrize("key", ["connect", "read", "write", "pool"])
+def test_nan_timeout_is_refused_before_sending(
+    raw_server: RawServerFactory, key: str
+) -> None:
+    handler = KeepAlive()
+    server = raw_server(handler)
+    with SyncConnectionPool() as pool:
+        fetch(pool, server.url())  # an idle connection the request could take
+        with pytest.raises(ValueError, match=rf'ext\["timeout"\]\["{key}"\] must not be NaN'):
+            pool.request(b"GET", server.url(), ext={"timeout": {key: float("nan")}})
+        fetch(pool, server.url())
+    assert (handler.connections, handler.requests) == (1, 2)
+
+
+@pytest.mark.parametrize("seconds", [None, float("inf")], ids=["none", "inf"])
+def test_idle_connections_without_expiry_stay(
+    hypercorn_http: Server, seconds: float | None
+) -> None:
+    with SyncConnectionPool(keepalive_expiry=seconds) as pool:
+        fetch(pool, hypercorn_http.url("/"))
+        assert connection_states(pool) == ["HTTP/1.1, IDLE"]
+
+
 @pytest.fixture
 def low_fds_taken() -> Generator[None, None, None]:
     """Hold every file descriptor up to 1100, so the next socket gets a higher one: a
@@ -630,6 +679,7 @@ def test_close_closes_every_connection_and_later_requests_fail(
         ({"max_keepalive_connections": -1}, ValueError, "max_keepalive_connections"),
         ({"keepalive_expiry": "5"}, TypeError, "keepalive_expiry must be a number"),
         ({"keepalive_expiry": -1}, ValueError, "keepalive_expiry must not be negative"),
+        ({"keepalive_expiry": float("nan")}, ValueError, "keepalive_expiry must not be NaN"),
         ({"retries": -1}, ValueError, "retries must not be negative"),
         ({"retries": 1.5}, TypeError, "retries must be an int"),
         ({"uds": b"/tmp/x"}, TypeError, "uds must be a str or None"),

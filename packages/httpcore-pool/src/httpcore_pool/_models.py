@@ -10,6 +10,7 @@ method, target or header) ``LocalProtocolError``, and unknown schemes
 from __future__ import annotations
 
 import re
+import threading
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -23,13 +24,17 @@ __all__ = [
     "Request",
     "Timeouts",
     "check_headers",
+    "check_seconds",
     "keepalive_limit",
     "origin_to_str",
 ]
 
 DEFAULT_PORTS = {b"http": 80, b"https": 443}
 IDEMPOTENT_METHODS = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
-_TIMEOUT_KEYS = ("connect", "read", "write", "pool")
+# Each key with the name its errors give it.
+_TIMEOUT_KEYS = tuple(
+    (key, f'ext["timeout"]["{key}"]') for key in ("connect", "read", "write", "pool")
+)
 
 # The grammar h11 applied: RFC 9110 tokens for methods and header names; header values
 # without NUL, line breaks or whitespace at either end; targets of visible ASCII.
@@ -39,8 +44,25 @@ _TARGET = re.compile(rb"[\x21-\x7e]+")
 _UNSAFE = re.compile(rb"[\r\n\x00]")
 
 
+def check_seconds(name: str, value: Any) -> float | None:
+    """``value`` as a duration in seconds for ``name``, or None for no limit. NaN would
+    pass a ``< 0`` check and fail at the first wait, after the request went out; beyond
+    ``threading.TIMEOUT_MAX`` (``inf`` included) sockets and locks raise OverflowError,
+    and such a wait never ends anyway."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number or None, not {type(value).__name__}")
+    if value != value:
+        raise ValueError(f"{name} must not be NaN")
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {value}")
+    return None if value > threading.TIMEOUT_MAX else float(value)
+
+
 class Timeouts:
-    """The four optional limits of ``ext["timeout"]``, in seconds; ``None`` means no limit."""
+    """The four optional limits of ``ext["timeout"]``, in seconds; ``None`` means no limit,
+    and so does ``inf``, stored as ``None``."""
 
     __slots__ = ("connect", "pool", "read", "write")
 
@@ -49,19 +71,7 @@ class Timeouts:
             mapping = {}
         elif not isinstance(mapping, Mapping):
             raise TypeError(f'ext["timeout"] must be a mapping, not {type(mapping).__name__}')
-        values = []
-        for key in _TIMEOUT_KEYS:
-            value = mapping.get(key)
-            if value is not None:
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise TypeError(
-                        f'ext["timeout"]["{key}"] must be a number or None, '
-                        f"not {type(value).__name__}"
-                    )
-                if value < 0:
-                    raise ValueError(f'ext["timeout"]["{key}"] must not be negative, got {value}')
-                value = float(value)
-            values.append(value)
+        values = [check_seconds(name, mapping.get(key)) for key, name in _TIMEOUT_KEYS]
         self.connect: float | None = values[0]
         self.read: float | None = values[1]
         self.write: float | None = values[2]

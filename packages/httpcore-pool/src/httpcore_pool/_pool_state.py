@@ -33,6 +33,8 @@ from typing import Any, Generic, TypeVar
 
 from httpcore_interfaces import Origin
 
+from ._models import check_seconds
+
 __all__ = ["PoolState", "Waiter"]
 
 C = TypeVar("C", bound=Hashable)
@@ -75,10 +77,11 @@ class PoolState(Generic[C]):
         capacity: Callable[[C], int] = lambda connection: 1,
     ) -> None:
         """``capacity`` tells how many requests a multiplexed connection may carry at
-        once right now (0 once it is going away)."""
+        once right now (0 once it is going away). A NaN ``keepalive_expiry`` is refused:
+        it would expire every idle connection at once."""
         self.max_connections = max_connections
         self.max_idle = max_idle
-        self.keepalive_expiry = keepalive_expiry
+        self.keepalive_expiry = check_seconds("keepalive_expiry", keepalive_expiry)
         self.is_closed = False
         self._capacity = capacity
         self._slots_in_use = 0
