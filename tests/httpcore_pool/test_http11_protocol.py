@@ -12,14 +12,16 @@ from typing import Any
 
 import h11
 import pytest
+from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from httpcore_interfaces import LocalProtocolError, RemoteProtocolError
+from httpcore_pool._async.http11 import MAX_HEAD_SIZE
 from httpcore_pool._http11_protocol import END, NEED_DATA, HTTP11Protocol, ResponseHead
 from httpcore_pool._models import check_headers
 
-MAX_HEAD = 64 * 1024
+MAX_HEAD = MAX_HEAD_SIZE
 
 
 def exchange(
@@ -232,6 +234,65 @@ def test_response_faults_are_remote_protocol_errors(pieces: list[bytes], message
         exchange(pieces, eof=False)
 
 
+@pytest.mark.parametrize("method", [b"GET", b"HEAD"])
+def test_a_response_framed_both_ways_is_read_chunked_and_ends_the_connection(
+    method: bytes,
+) -> None:
+    """RFC 9112 §6.3: Content-Length with Transfer-Encoding may be a smuggling attempt, so
+    nothing after it on the connection can be trusted (h11 kept it)."""
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+    response += b"b\r\nhello world\r\n0\r\n\r\n" if method == b"GET" else b""
+    _, body, protocol = exchange(response, method=method, eof=False)
+    assert body == (b"hello world" if method == b"GET" else b"")
+    assert not protocol.reusable()
+
+
+@pytest.mark.parametrize(
+    "lengths",
+    [
+        b"Content-Length: 5\r\ncontent-length: 5\r\n",
+        b"Content-Length: 5, 5\r\n",
+        b"Content-Length: 5,5\r\nContent-Length: 5\r\n",
+    ],
+)
+def test_identical_content_lengths_come_back_as_one_header_as_h11_gave_them(
+    lengths: bytes,
+) -> None:
+    """httpx users ``int()`` the value: it must be one header holding one number."""
+    response = b"HTTP/1.1 200 OK\r\nX-A: 1\r\n" + lengths + b"X-B: 2\r\n\r\nhello"
+    head, body, protocol = exchange(response, eof=False)
+    expected = [(b"X-A", b"1"), (b"Content-Length", b"5"), (b"X-B", b"2")]
+    assert (head.headers, body) == (expected, b"hello")
+    assert protocol.reusable()
+    assert run_ours(b"GET", [response]) == run_h11(b"GET", [response])
+
+
+@pytest.mark.parametrize(
+    ("request_headers", "message"),
+    [
+        ([], "no upgrade was asked for"),
+        ([(b"Upgrade", b"")], "no upgrade was asked for"),  # h11 saw no proposal in it
+        ([(b"Connection", b"Upgrade"), (b"upgrade", b"h2c, websocket")], "not supported"),
+    ],
+)
+def test_a_101_answer_says_whether_an_upgrade_was_asked_for(
+    request_headers: list[tuple[bytes, bytes]], message: str
+) -> None:
+    response = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
+    with pytest.raises(RemoteProtocolError, match=message):
+        exchange(response, request_headers=request_headers, eof=False)
+
+
+def test_the_head_limit_is_ours_not_h11s_default() -> None:
+    """What the comment on ``MAX_HEAD_SIZE`` says: h11's default limit is 16 KiB, of a
+    head still incomplete, so a longer head arriving in pieces failed; ours takes it."""
+    response = b"HTTP/1.1 200 OK\r\nX-Big: " + b"x" * 20_000 + b"\r\nContent-Length: 0\r\n\r\n"
+    pieces = cut(response, list(range(0, len(response), 1000)))
+    assert DEFAULT_MAX_INCOMPLETE_EVENT_SIZE == 16 * 1024 < len(response) < MAX_HEAD_SIZE
+    assert run_h11(b"GET", pieces, max_head=DEFAULT_MAX_INCOMPLETE_EVENT_SIZE)[0] == "error"
+    assert run_h11(b"GET", pieces)[0] == run_ours(b"GET", pieces)[0] == "ok"
+
+
 @pytest.mark.parametrize("framing", [b"Content-Length: 3\r\n", b""])
 def test_a_2xx_answer_to_connect_has_no_body_and_ends_the_connection(framing: bytes) -> None:
     response = b"HTTP/1.1 200 Connection established\r\n" + framing + b"\r\nabc"
@@ -345,18 +406,23 @@ def cut(data: bytes, points: list[int]) -> list[bytes]:
     return [data[a:b] for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _framing_free(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """h11 rewrote Content-Length and Transfer-Encoding; compare the rest."""
-    skip = (b"content-length", b"transfer-encoding")
-    return [(name.lower(), value) for name, value in headers if name.lower() not in skip]
+def _comparable(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Names in lowercase, and Transfer-Encoding values too: h11 lowercased them, we
+    return them as received."""
+    lowered = [(name.lower(), value) for name, value in headers]
+    return [
+        (name, value.lower() if name == b"transfer-encoding" else value) for name, value in lowered
+    ]
 
 
-def run_h11(method: bytes, pieces: list[bytes]) -> tuple[str, Any, Any]:
-    """(outcome, response fields, reusable before EOF) as h11 sees the stream."""
-    connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
+def run_h11(method: bytes, pieces: list[bytes], max_head: int = MAX_HEAD) -> tuple[str, Any, Any]:
+    """(outcome, response fields, reusable before EOF) as h11 sees the stream, but for
+    one deliberate difference: a response framed both ways is never reused."""
+    connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=max_head)
     connection.send(h11.Request(method=method, target=b"/", headers=[(b"Host", b"h")]))
     connection.send(h11.EndOfMessage())
     head: Any = None
+    framed_both_ways = False
     body = b""
     queue = [*pieces, b""]
     try:
@@ -366,13 +432,16 @@ def run_h11(method: bytes, pieces: list[bytes]) -> tuple[str, Any, Any]:
                 connection.receive_data(queue.pop(0))
             elif isinstance(event, h11.Response):
                 head = (event.http_version, event.status_code, event.reason)
-                head += (_framing_free(list(event.headers.raw_items())),)
+                head += (_comparable(list(event.headers.raw_items())),)
+                names = {name for name, _ in event.headers}
+                framed_both_ways = {b"content-length", b"transfer-encoding"} <= names
             elif isinstance(event, h11.Data):
                 body += bytes(event.data)
             elif isinstance(event, h11.EndOfMessage):
-                reusable = connection.their_state is h11.DONE and connection.trailing_data == (
-                    b"",
-                    False,
+                reusable = (
+                    connection.their_state is h11.DONE
+                    and connection.trailing_data == (b"", False)
+                    and not framed_both_ways
                 )
                 return "ok", (head, body), reusable
             elif isinstance(event, h11.ConnectionClosed):  # pragma: no cover
@@ -395,7 +464,7 @@ def run_ours(method: bytes, pieces: list[bytes]) -> tuple[str, Any, Any]:
                 protocol.receive_data(queue.pop(0))
             elif isinstance(event, ResponseHead):
                 head = (event.http_version, event.status_code, event.reason)
-                head += (_framing_free(event.headers),)
+                head += (_comparable(event.headers),)
             elif event is END:
                 return "ok", (head, body), protocol.reusable()
             else:

@@ -41,6 +41,7 @@ __all__ = [
     "RequestReader",
     "StallAfterRequest",
     "StallMidBody",
+    "SwitchingProtocols",
     "close_after_request",
     "close_connection",
     "response",
@@ -474,7 +475,7 @@ class GarbageStatusLine(_SendThenWait):
 
 @dataclass
 class OversizedHeaders(_SendThenWait):
-    """A response head of ``size`` bytes of headers (default 200 KB, far above h11's
+    """A response head of ``size`` bytes of headers (default 200 KB, far above the pool's
     64 KiB limit)."""
 
     size: int = 200_000
@@ -489,6 +490,13 @@ class ConflictingContentLength(_SendThenWait):
     """A response with two different Content-Length headers."""
 
     payload: bytes = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello"
+
+
+@dataclass
+class SwitchingProtocols(_SendThenWait):
+    """A 101 answer, whether the request asked for an upgrade or not."""
+
+    payload: bytes = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
 
 
 @dataclass

@@ -9,10 +9,12 @@ without copying them when it can.
 The rules are h11's (RFC 9112 as h11 0.14-0.16 applies them: the same accepted grammar,
 framing and keep-alive decisions), and the tests hold it to that: they feed generated
 responses, split at random points, to both and compare (``test_http11_protocol.py``).
-Where it differs, on purpose: the response headers are returned exactly as received
-(h11 merged duplicate Content-Length headers and lowercased Transfer-Encoding), and a
-response that cannot be a status line fails as soon as its first bytes show it, not once
-a whole head has arrived.
+Where it differs, on purpose: the response headers are returned as received but for
+Content-Length, made one header of one value as h11 did (h11 also lowercased
+Transfer-Encoding); a response that cannot be a status line fails as soon as its first
+bytes show it, not once a whole head has arrived; and a response with both Content-Length
+and Transfer-Encoding, read as chunked, ends the connection (RFC 9112 §6.3), where h11
+kept it.
 
 ``NEED_DATA`` asks for ``receive_data()``; ``receive_data(b"")`` reports the server's close.
 """
@@ -103,7 +105,7 @@ class HTTP11Protocol:
         self._send_chunked = False
         self._send_remaining = 0
         self._keep_alive = True
-        self._head_request = self._connect_request = False
+        self._head_request = self._connect_request = self._upgrade_asked = False
         # Response side.
         self._state = _HEAD
         self._framing = _LENGTH
@@ -129,7 +131,9 @@ class HTTP11Protocol:
             parts += (name, b": ", value, b"\r\n")
             if len(name) == 4 and name.lower() == b"host":
                 hosts += 1
-        length, self._send_chunked, close = _framing_of(headers, LocalProtocolError)
+            elif len(name) == 7 and name.lower() == b"upgrade" and _has_a_token(value):
+                self._upgrade_asked = True
+        length, self._send_chunked, close, _ = _framing_of(headers, LocalProtocolError)
         if close:
             self._keep_alive = False
         if hosts > 1:
@@ -259,14 +263,22 @@ class HTTP11Protocol:
             if b"\r" in block:
                 block = block.replace(b"\r\n", b"\n")
             headers = _parse_header_block(block)
-            length, chunked, close = _framing_of(headers, RemoteProtocolError)
+            length, chunked, close, merge_lengths = _framing_of(headers, RemoteProtocolError)
             status_code = int(code)
             if status_code < 100:
                 raise RemoteProtocolError(f"illegal status code {status_code}")
             if status_code == 101:
+                if self._upgrade_asked:
+                    raise RemoteProtocolError(
+                        "101 Switching Protocols to the upgrade asked for, "
+                        "but switching protocols is not supported"
+                    )
                 raise RemoteProtocolError("101 Switching Protocols, but no upgrade was asked for")
             if status_code >= 200:
                 self._start_body(version, status_code, length, chunked, close)
+                if merge_lengths:
+                    assert length is not None
+                    headers = _with_one_content_length(headers, length)
                 return ResponseHead(version, status_code, reason or b"", headers)
 
     def _head_incomplete(self) -> _Sentinel:
@@ -289,7 +301,7 @@ class HTTP11Protocol:
     ) -> None:
         """The framing of the body that follows this head (RFC 9112 §6.3), and whether the
         connection stays open after it."""
-        if close or version < b"1.1":
+        if close or version < b"1.1" or (chunked and length is not None):
             self._keep_alive = False
         self._state = _BODY
         if self._connect_request and 200 <= status_code < 300:
@@ -420,17 +432,22 @@ def _parse_header_block(block: bytes) -> Headers:
 
 def _framing_of(
     headers: Headers, error: type[LocalProtocolError | RemoteProtocolError]
-) -> tuple[bytes | None, bool, bool]:
+) -> tuple[bytes | None, bool, bool, bool]:
     """What a head's headers say of the framing: (Content-Length, chunked, Connection:
-    close). Checked in every head, 1xx and trailers included, as h11 did."""
+    close, whether Content-Length is repeated or a list, so h11 would have made it one
+    header of one value). Checked in every head, 1xx and trailers included, as h11 did."""
     length: bytes | None = None
-    chunked = close = False
+    chunked = close = merge_lengths = False
     for name, value in headers:
         if len(name) not in _FRAMING_NAME_LENGTHS:
             continue
         lowered = name.lower()
         if lowered == b"content-length":
-            length = _content_length(value, length, error)
+            if length is None and value.isdigit() and len(value) <= _MAX_LENGTH_DIGITS:
+                length = value
+            else:
+                length = _content_length(value, length, error)
+                merge_lengths = True
         elif lowered == b"transfer-encoding":
             if chunked:
                 raise error("multiple Transfer-Encoding headers")
@@ -439,15 +456,14 @@ def _framing_of(
             chunked = True
         elif lowered == b"connection" and _has_token(value, b"close"):
             close = True
-    return length, chunked, close
+    return length, chunked, close, merge_lengths
 
 
 def _content_length(
     value: bytes, seen: bytes | None, error: type[LocalProtocolError | RemoteProtocolError]
 ) -> bytes:
-    """A Content-Length value, checked against an earlier one (``seen``), as digits."""
-    if seen is None and value.isdigit() and len(value) <= _MAX_LENGTH_DIGITS:
-        return value
+    """A repeated or comma-separated Content-Length value, checked against an earlier
+    one (``seen``), as digits."""
     values = {part.strip() for part in value.split(b",")}
     if len(values) != 1 or (seen is not None and seen not in values):
         raise error("conflicting Content-Length headers")
@@ -455,6 +471,27 @@ def _content_length(
     if not length.isdigit() or len(length) > _MAX_LENGTH_DIGITS:
         raise error(f"bad Content-Length {value!r}")
     return length
+
+
+def _with_one_content_length(headers: Headers, length: bytes) -> Headers:
+    """``headers`` with their Content-Length headers made one, the first, holding
+    ``length``: what h11 returned, and httpx users ``int()`` that value."""
+    merged: Headers = []
+    seen = False
+    for name, value in headers:
+        if len(name) == 14 and name.lower() == b"content-length":
+            if seen:
+                continue
+            seen = True
+            value = length
+        merged.append((name, value))
+    return merged
+
+
+def _has_a_token(value: bytes) -> bool:
+    """Whether the comma-separated list ``value`` holds anything: h11 took an Upgrade
+    header for an upgrade asked for only then."""
+    return any(part.strip() for part in value.split(b","))
 
 
 def _has_token(value: bytes, token: bytes) -> bool:

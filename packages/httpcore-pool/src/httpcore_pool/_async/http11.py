@@ -25,7 +25,9 @@ __all__ = ["AsyncHTTP11Connection"]
 
 logger = get_logger(__name__)
 
-#: Largest response head accepted, as h11's default; larger is a RemoteProtocolError.
+#: Largest response head accepted; larger is a RemoteProtocolError. Not h11's default:
+#: h11 (``max_incomplete_event_size``) allows 16 KiB, and only of a head still incomplete,
+#: so there a longer head passed or failed by how it was split into reads.
 MAX_HEAD_SIZE = 64 * 1024
 
 
