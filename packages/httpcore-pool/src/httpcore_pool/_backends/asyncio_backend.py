@@ -117,17 +117,21 @@ class _StreamProtocol(asyncio.Protocol):
 
 
 class AsyncIOStream(AsyncNetworkStream):
-    __slots__ = ("_loop", "_protocol", "_transport")
+    __slots__ = ("_below", "_loop", "_protocol", "_transport")
 
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
         transport: asyncio.Transport,
         protocol: _StreamProtocol,
+        below: asyncio.Transport | None = None,
     ) -> None:
+        """``below``: the TCP transport under a TLS one. It learns first that the
+        connection is lost; the TLS transport only once its callback has run."""
         self._loop = loop
         self._transport = transport
         self._protocol = protocol
+        self._below = below
 
     async def read(self, max_bytes: int, timeout: float | None) -> bytes:
         protocol = self._protocol
@@ -185,7 +189,8 @@ class AsyncIOStream(AsyncNetworkStream):
         any wait, so bytes taken from h2 in turn go out in turn."""
         protocol = self._protocol
         error = protocol.error
-        if error is not None or self._transport.is_closing():
+        if error is not None or self._is_closing():
+            # Writing on would go nowhere, and asyncio would log each write.
             raise WriteError(describe_os_error(error) if error else "The connection is closed")
         self._transport.write(data)
         if hold_reading and protocol.paused_writing and not protocol.paused_reading:
@@ -209,10 +214,14 @@ class AsyncIOStream(AsyncNetworkStream):
             receiver(ReadError(describe_os_error(error)) if error is not None else b"")
         return True
 
+    def _is_closing(self) -> bool:
+        below = self._below
+        return self._transport.is_closing() or (below is not None and below.is_closing())
+
     async def _wait_writable(self) -> None:
         protocol = self._protocol
         while protocol.paused_writing and protocol.error is None:
-            if self._transport.is_closing():
+            if self._is_closing():
                 raise WriteError("The connection was closed during the write")
             waiter = self._loop.create_future()
             protocol.write_waiter = waiter
@@ -241,7 +250,7 @@ class AsyncIOStream(AsyncNetworkStream):
         # From now on the protocol must pause and resume the TLS transport, not the TCP one
         # below it: start_tls() does not call connection_made() again.
         self._protocol.transport = transport
-        return AsyncIOStream(self._loop, transport, self._protocol)
+        return AsyncIOStream(self._loop, transport, self._protocol, below=self._transport)
 
     async def aclose(self) -> None:
         # abort(): no wait for buffered data or a TLS close_notify. The socket itself is
