@@ -7,6 +7,7 @@ active, no slot is held, and the next request on the same pool succeeds.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 
 import anyio
@@ -15,6 +16,7 @@ import pytest
 from httpcore_pool import AsyncConnectionPool
 from httpcore_streams import AsyncIteratorByteStream
 from tests.servers.base import Server
+from tests.servers.h2server import H2ServerFactory
 from tests.servers.raw import KeepAlive, RawServerFactory, StallAfterRequest, StallMidBody
 
 pytestmark = pytest.mark.anyio
@@ -133,3 +135,21 @@ async def test_backend_names(hypercorn_http: Server, anyio_backend: str) -> None
         with pytest.raises(RuntimeError, match=f"backend='{other}' but no {other} event loop"):
             await pool.arequest(b"GET", hypercorn_http.url("/"))
         assert await pool.get_connection_info() == {}
+
+
+async def test_an_http2_request_cancelled_at_its_first_await_forgets_its_stream(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # On trio the first await comes between queueing the HEADERS and writing them: the
+    # stream must not stay registered, holding the connection ACTIVE for ever.
+    server = h2_server()
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        await assert_pool_recovers(pool, server.url("/"))
+        for _ in range(5):
+            with anyio.CancelScope() as scope:
+                scope.cancel()
+                await pool.arequest(b"GET", server.url("/"))
+        info = await pool.get_connection_info()
+        assert list(info.values()) == [["HTTP/2, IDLE, 0 streams"]]
+        await assert_pool_recovers(pool, server.url("/"))
+    assert server.stats.connections == 1

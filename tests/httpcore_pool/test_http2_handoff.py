@@ -20,7 +20,7 @@ import h2.events
 import pytest
 
 from httpcore_interfaces import ReadTimeout, RemoteProtocolError, WriteError, WriteTimeout
-from httpcore_pool._async.http2 import RECEIVE_WINDOW, AsyncHTTP2Connection, StreamRefused
+from httpcore_pool._async.http2 import CONNECTION_WINDOW, AsyncHTTP2Connection, StreamRefused
 from httpcore_pool._models import Request
 from httpcore_pool._sync.http2 import SyncHTTP2Connection
 from tests.helpers.h2_memory import (
@@ -518,7 +518,7 @@ def test_threads_never_use_h2_at_the_same_time() -> None:
 def window_held(connection: AsyncHTTP2Connection | SyncHTTP2Connection) -> int:
     """Connection-window bytes the server spent that we neither gave back nor queued."""
     manager = connection._h2._inbound_flow_control_window_manager
-    return RECEIVE_WINDOW - manager.current_window_size - manager._bytes_processed
+    return CONNECTION_WINDOW - manager.current_window_size - manager._bytes_processed
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])

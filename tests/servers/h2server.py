@@ -105,6 +105,12 @@ class H2Behaviour:
       out as the N-th stream arrives (so responses follow it, which h2 itself cannot take
       as a client: its state machine refuses frames after a GOAWAY), or with
       ``goaway_after_responses`` only once the answered streams are done.
+      ``goaway_connections``: the connections (by index) that do so; None, every one.
+    - ``abandon_on_goaway``: with ``goaway_after``, as hypercorn does when it recycles a
+      connection: after the GOAWAY nothing more is sent, not even for the streams at or
+      below its last id, and the connection is closed.
+    - ``refuse_once_paths``: the first stream for each of these paths is refused
+      (RST_STREAM REFUSED_STREAM) once its whole request arrived; later ones are answered.
     - ``garbage_after_headers``: after a request's headers, send ``garbage`` (not a valid
       frame) and answer nothing more on that connection.
     - ``tolerate_protocol_errors``: a client's protocol violation (h2 raising
@@ -135,6 +141,9 @@ class H2Behaviour:
     reset_code: ErrorCodes = ErrorCodes.REFUSED_STREAM
     goaway_after: int | None = None
     goaway_after_responses: bool = False
+    goaway_connections: Set[int] | None = None
+    abandon_on_goaway: bool = False
+    refuse_once_paths: Set[str] = frozenset()
     garbage_after_headers: bool = False
     garbage: bytes = GARBAGE
     tolerate_protocol_errors: bool = False
@@ -235,6 +244,7 @@ class _Connection:
         self.garbage_sent = False
         self.h2_closed = False  # the client's GOAWAY or a protocol error: h2 sends no more
         self.abort = False  # reset the TCP connection (abort_paths)
+        self.abandoned = False  # abandon_on_goaway: nothing more is sent
         self.finishing = False  # after our GOAWAY, every answered stream is done
         self.wake_r, self.wake_w = socket.socketpair()
         self.wake_r.setblocking(False)
@@ -247,7 +257,13 @@ class _Connection:
             self.wake_w.send(b"x")
 
     def _can_send(self, stream: _Stream) -> bool:
-        return not (self.closed.is_set() or stream.reset or self.h2_closed or self.garbage_sent)
+        return not (
+            self.closed.is_set()
+            or stream.reset
+            or self.h2_closed
+            or self.garbage_sent
+            or self.abandoned
+        )
 
     def _finish_stream(self, stream: _Stream) -> None:
         stream.done = True
@@ -454,8 +470,20 @@ class _Connection:
             with self.server.lock:
                 stats.garbage_sent += 1
             return
-        if behaviour.goaway_after is not None and self.received >= behaviour.goaway_after:
+        if (
+            behaviour.goaway_after is not None
+            and self.received >= behaviour.goaway_after
+            and (behaviour.goaway_connections is None or self.index in behaviour.goaway_connections)
+        ):
             self.goaway_last = stream_id
+            if behaviour.abandon_on_goaway:
+                self._queue_goaway(stream_id)
+                self.abandoned = True
+                for abandoned in self.streams.values():
+                    abandoned.done = True
+                self._check_finishing()
+                self.cond.notify_all()
+                return
             if not behaviour.goaway_after_responses:
                 self._queue_goaway(stream_id)
         target = request.path or b"/"
@@ -486,6 +514,15 @@ class _Connection:
             return
         stream.request.complete = True
         if stream.request.ignored or stream.done:
+            return
+        path = urlsplit((stream.request.path or b"/").decode("latin-1")).path
+        if path in self.behaviour.refuse_once_paths and path not in self.server.refused_once:
+            self.server.refused_once.add(path)
+            self.h2.reset_stream(stream_id, ErrorCodes.REFUSED_STREAM)
+            stream.reset = True
+            with self.server.lock:
+                self.server.stats.resets_sent += 1
+            self._finish_stream(stream)
             return
         self.server.start_thread(
             self._respond, stream, name=f"h2 conn {self.index} stream {stream_id}"
@@ -604,6 +641,7 @@ class H2Server(Listening):
         self.requests: list[H2Request] = []  # every stream received, in arrival order
         self.errors: list[BaseException] = []  # unexpected failures of the server itself
         self.protocol_errors: list[h2.exceptions.ProtocolError] = []  # the client's fault
+        self.refused_once: set[str] = set()  # refuse_once_paths refused so far
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []

@@ -388,3 +388,104 @@ def test_a_request_whose_connection_fails_before_any_answer_goes_once_more(
             fetch(pool, server.url("/conflict"), ext={"timeout": {"read": 5}})
         assert (fetch(pool, server.url("/")))[0] == 200
     assert server.stats.connections == 3  # the request twice, then the next one
+
+
+def one_shot(body: bytes, chunk_size: int = 64 * 1024) -> IteratorByteStream:
+    """``body`` as a stream that can be read once, as a generator gives it."""
+
+    def produce() -> Iterator[bytes]:
+        for start in range(0, len(body), chunk_size):
+            yield body[start : start + chunk_size]
+
+    return IteratorByteStream(produce())
+
+
+def test_a_refused_one_shot_body_goes_again_whole_or_not_at_all(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # The server refuses each path's first stream once the whole body arrived. A small
+    # one-shot body was kept as it went out and goes again whole; a large one cannot go
+    # again, and the request fails rather than resend it emptied.
+    server = h2_server(H2Behaviour(refuse_once_paths={"/echo"}))
+    small = b"0123456789" * 1000
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        echoed = fetch(pool, server.url("/echo"), method=b"POST", stream=one_shot(small))
+        assert echoed[:2] == (200, small)
+    assert [r.body_length for r in server.requests] == [len(small), len(small)]
+
+    server = h2_server(H2Behaviour(refuse_once_paths={"/echo"}))
+    large = b"x" * (3 * 1024 * 1024)
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with pytest.raises(RemoteProtocolError, match="refused"):
+            fetch(pool, server.url("/echo"), method=b"POST", stream=one_shot(large))
+        assert (fetch(pool, server.url("/")))[:2] == (200, b"Hello, world!")
+    assert [r.body_length for r in server.requests if r.method == b"POST"] == [len(large)]
+
+
+def test_a_refused_plain_body_goes_again(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server(H2Behaviour(refuse_once_paths={"/echo"}))
+    body = b"y" * (3 * 1024 * 1024)
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        echoed = fetch(
+            pool, server.url("/echo"), method=b"POST", stream=PlainByteStream(body)
+        )
+    assert echoed[:2] == (200, body)
+
+
+def test_requests_lost_to_a_recycling_server_go_again(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # Like hypercorn recycling a connection: GOAWAY, then nothing more, then the close.
+    # The request is lost twice; the server was going away each time, so it goes again.
+    server = h2_server(
+        H2Behaviour(goaway_after=1, goaway_connections={0, 1}, abandon_on_goaway=True)
+    )
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        assert (fetch(pool, server.url("/")))[:2] == (200, b"Hello, world!")
+    assert server.stats.connections == 3
+
+
+def test_a_lost_request_with_a_spent_body_is_not_sent_again(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    server = h2_server(H2Behaviour(goaway_after=1, goaway_connections={0}, abandon_on_goaway=True))
+    large = b"z" * (3 * 1024 * 1024)
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with pytest.raises(RemoteProtocolError, match="disconnected"):
+            fetch(pool, server.url("/echo"), method=b"PUT", stream=one_shot(large))
+    assert server.stats.connections == 1
+
+
+def test_a_graceful_goaway_teaches_no_stream_limit(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # A reload: one stream answered, then GOAWAY naming it. The next connection must
+    # still carry many requests at once, not one each.
+    server = h2_server(H2Behaviour(goaway_after=1, goaway_connections={0}))
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        assert (fetch(pool, server.url("/")))[0] == 200
+        for _ in range(3):
+            assert (fetch(pool, server.url("/")))[0] == 200
+    assert server.stats.connections == 2
+
+
+def test_a_large_response_left_unread_does_not_stall_the_others(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # The unread response may fill its own stream window, not the connection's.
+    server = h2_server()
+    size = 24 * 1024 * 1024
+    read = {"timeout": {"read": 10}}
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        _, _, unread, _ = pool.request(b"GET", server.url(f"/bytes?size={size}"), ext=read)
+        iterator = unread.__iter__()
+        first = iterator.__next__()
+        for _ in range(5):
+            status, body, _ = fetch(pool, server.url("/bytes?size=1048576"), ext=read)
+            assert (status, len(body)) == (200, 1048576)
+        rest = [chunk for chunk in iterator]
+        unread.close()
+        assert len(first) + sum(map(len, rest)) == size
+    assert server.stats.connections == 1

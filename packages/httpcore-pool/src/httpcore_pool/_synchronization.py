@@ -74,7 +74,7 @@ class AsyncLock:
             await handed.wait(None)
         except BaseException:
             if handed.is_set():  # handed over as we were cancelled: pass it on
-                self._release()
+                self.release()
             else:
                 self._waiters.remove(handed)
             raise
@@ -85,9 +85,18 @@ class AsyncLock:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._release()
+        self.release()
 
-    def _release(self) -> None:
+    def acquire_for_cleanup(self, timeout: float) -> bool:
+        """For clean-up, which must not hang: take it if it is free, else False at once
+        (the holder is under way and sees to what clean-up left; the sync twin waits up
+        to ``timeout``, threads being no cancellation's concern). ``release()`` after."""
+        if self._locked:
+            return False
+        self._locked = True
+        return True
+
+    def release(self) -> None:
         if self._waiters:
             self._waiters.popleft().set()  # still locked: it belongs to that waiter now
         else:
@@ -109,6 +118,13 @@ class SyncLock:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self._lock.release()
+
+    def acquire_for_cleanup(self, timeout: float) -> bool:
+        """Take it within ``timeout`` seconds; ``release()`` after."""
+        return self._lock.acquire(timeout=timeout)
+
+    def release(self) -> None:
         self._lock.release()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 from httpcore_interfaces import (
     AsyncByteStream,
@@ -26,12 +26,13 @@ from httpcore_interfaces import (
     RemoteProtocolError,
     WriteError,
 )
-from httpcore_streams import PlainByteStream
 
 from .._backends.base import AsyncNetworkBackend, AsyncNetworkStream
 from .._models import Request, keepalive_limit, origin_to_str
 from .._pool_state import PoolState, Waiter
+from .._replay import can_replay, replayable
 from .._ssl import ssl_context_for
+from .._stream_limits import StreamLimits
 from .._synchronization import AsyncEvent, AsyncPoolLock, AsyncShieldCancellation
 from .._trace import get_logger, traced
 from .http2 import AsyncHTTP2Connection, StreamLost, StreamRefused
@@ -42,8 +43,11 @@ __all__ = ["AsyncConnectionPool"]
 
 logger = get_logger(__name__)
 
-#: How often a request refused unprocessed (HTTP/2 GOAWAY, REFUSED_STREAM) is sent again.
-_MAX_REFUSALS = 10
+#: How often a request refused unprocessed (HTTP/2 GOAWAY, REFUSED_STREAM) is sent again:
+#: ten times, each refusal costing ``_REFUSAL_COST`` of the budget, or up to a hundred
+#: times where the server was recycling its connections (see ``StreamRefused.recycled``).
+_REFUSAL_BUDGET = 100
+_REFUSAL_COST = 10
 #: Failures of a reused connection that mean the server closed it while it sat idle.
 _STALE_CONNECTION_ERRORS = (ReadError, WriteError, RemoteProtocolError)
 
@@ -90,7 +94,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
             raise TypeError(f"backend must be a str, not {type(backend).__name__}")
 
         self._http2 = bool(http2)
-        self._stream_limits: dict[Origin, int] = {}
+        self._stream_limits = StreamLimits()
         self._ssl_context = ssl_context_for(ssl_context, self._http2)
         self._uds = uds
         self._local_address = local_address
@@ -191,12 +195,13 @@ class AsyncConnectionPool(AsyncHTTPTransport):
     # -- sending -------------------------------------------------------------------------
 
     async def _send(self, request: Request) -> tuple[int, Headers, AsyncByteStream, dict[str, Any]]:
-        stream = request.stream
-        may_retry = request.is_idempotent and (
-            stream is None or isinstance(stream, PlainByteStream)
-        )
+        """Send ``request``, again on another connection where that is safe: refused
+        unprocessed, or idempotent and lost with a connection before any answer, and
+        only while its body can go again from the start (see ``_replay``)."""
+        request.stream = replayable(request.stream)
+        may_retry = request.is_idempotent
         reuse = True
-        refusals = 0
+        refused = 0
         lost = False
         while True:
             connection = await self._acquire(request, reuse)
@@ -209,22 +214,24 @@ class AsyncConnectionPool(AsyncHTTPTransport):
                 )
             except BaseException as exc:
                 await self._release(connection)
-                if isinstance(exc, StreamLost):
-                    if not lost:
+                if isinstance(exc, StreamRefused):
+                    if not can_replay(request.stream):
+                        _raise_refusal(exc)
+                    if isinstance(exc, StreamLost) and not exc.recycled:
+                        if lost:  # lost twice
+                            _raise_refusal(exc)
                         lost = True
                         continue
-                    if isinstance(exc.__cause__, Exception):
-                        raise exc.__cause__ from None  # lost twice: what failed it
-                if isinstance(exc, StreamRefused):
-                    if refusals < _MAX_REFUSALS:
-                        refusals += 1  # not processed by the server: safe for any method
-                        continue
-                    raise RemoteProtocolError(str(exc)) from exc
+                    refused += 1 if exc.recycled else _REFUSAL_COST
+                    if refused > _REFUSAL_BUDGET:
+                        _raise_refusal(exc)
+                    continue
                 if (
                     reused
                     and may_retry
                     and isinstance(exc, _STALE_CONNECTION_ERRORS)
                     and not connection.response_started
+                    and can_replay(request.stream)
                 ):
                     may_retry = reuse = False  # once, and on a new connection
                     continue
@@ -379,6 +386,14 @@ class PoolByteStream(AsyncByteStream):
             await self._stream.aclose()
         finally:
             await self._pool._release(self._connection)
+
+
+def _raise_refusal(exc: StreamRefused) -> NoReturn:
+    """Fail a request that may not go again: for a lost one, with the failure of its
+    connection; else with the refusal, as the public exception it is."""
+    if isinstance(exc, StreamLost) and isinstance(exc.__cause__, Exception):
+        raise exc.__cause__ from None
+    raise RemoteProtocolError(str(exc)) from exc
 
 
 def _is_reusable(connection: AsyncConnectionInterface) -> bool:

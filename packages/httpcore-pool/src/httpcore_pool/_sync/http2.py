@@ -60,6 +60,7 @@ from .._exceptions import describe
 from .._goaway_filter import GoAwayFilter
 from .._http2_fields import response_fields_problem
 from .._models import Request
+from .._stream_limits import StreamLimits
 from .._synchronization import (
     SyncEvent,
     SyncLock,
@@ -75,10 +76,17 @@ __all__ = ["SyncHTTP2Connection", "StreamLost", "StreamRefused"]
 
 logger = get_logger(__name__)
 
-#: Our receive windows: large, so fast downloads are not throttled by WINDOW_UPDATEs.
-RECEIVE_WINDOW = 16 * 1024 * 1024
-#: Received bytes acknowledged at once (WINDOW_UPDATE), well below RECEIVE_WINDOW.
+#: Our receive window per stream: large, so a fast download is not throttled by
+#: WINDOW_UPDATEs, and the most an unread response holds.
+STREAM_WINDOW = 4 * 1024 * 1024
+#: Our receive window for the connection: room for many streams' windows at once, so
+#: responses left unread do not stall the others. It bounds the memory they hold.
+CONNECTION_WINDOW = 1024 * 1024 * 1024
+#: Received bytes acknowledged at once (WINDOW_UPDATE), well below STREAM_WINDOW.
 ACK_BATCH = 1024 * 1024
+#: Seconds a clean-up write (a reset, a window update, our GOAWAY) may take when the
+#: request set no write timeout: clean-up is shielded from cancellation, so it must end.
+CLEANUP_WRITE_TIMEOUT = 5.0
 #: Requests we put on one connection at most, whatever the server allows.
 MAX_STREAMS = 1000
 #: Request headers HTTP/2 forbids (RFC 9113 §8.2.2); Host becomes :authority.
@@ -111,13 +119,22 @@ class _Malformed:
 
 class StreamRefused(RemoteProtocolError):
     """The server will not process this stream (above a GOAWAY's last stream id, or
-    refused): it is safe to send the request again on another connection."""
+    refused): it is safe to send the request again on another connection.
+
+    ``recycled``: the server was closing a connection that had served streams (a GOAWAY
+    whose last stream id is above 0), as servers that recycle connections do; that says
+    nothing against this request, so it may go again more often."""
+
+    def __init__(self, message: str, *, recycled: bool = False) -> None:
+        super().__init__(message)
+        self.recycled = recycled
 
 
 class StreamLost(StreamRefused):
-    """The connection failed before this idempotent request got any answer: it may go
-    once more on another connection, not again and again (the failure may have been
-    its own response's, a malformed one, say). ``__cause__`` is the failure."""
+    """The connection failed before this idempotent request got any answer. If the
+    server was recycling the connection, the request may go again like a refused one;
+    else once more, not again and again (the failure may have been its own response's,
+    a malformed one, say). ``__cause__`` is the failure."""
 
 
 class SyncHTTP2Connection(SyncConnectionInterface):
@@ -125,15 +142,15 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         self,
         origin: Origin,
         stream: SyncNetworkStream,
-        stream_limits: dict[Origin, int] | None = None,
+        stream_limits: StreamLimits | None = None,
     ) -> None:
         """``stream_limits`` is shared by a pool's connections: how many streams a server
-        served per connection before its GOAWAY, learned per origin, so that the next
-        connection opens no stream the server would refuse."""
+        served on a connection it closed without a GOAWAY, so that the next connection
+        opens no stream the server would cut off."""
         self.origin = origin
         self.stream = stream
         stream.share()  # streams are read and written by different tasks or threads
-        self._stream_limits = {} if stream_limits is None else stream_limits
+        self._stream_limits = StreamLimits() if stream_limits is None else stream_limits
         self._streams_opened = 0
         self._responses = 0  # responses received on this connection
         self._opened_at_response = 0  # streams opened when the last response came
@@ -208,7 +225,10 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         stream_id: int | None = None
         try:
             with traced("http2.send_request_headers", logger, request.trace):
-                stream_id = self._send_headers(request)
+                # Registered and queued with no in between: from here on every
+                # exit, at every await, forgets or resets the stream below.
+                stream_id, queued = self._queue_headers(request)
+                self._flush_headers_of(request, queued)
             with traced("http2.send_request_body", logger, request.trace):
                 self._send_body(request, stream_id)
             with traced("http2.receive_response_headers", logger, request.trace) as trace:
@@ -217,16 +237,19 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         except Exception as exc:
             answered = stream_id is not None and self._answered(stream_id)
             if stream_id is not None:
-                self._stream_done(stream_id, reset=True)
+                self._stream_done(request, stream_id, reset=True)
             failed = self._error is not None or self._write_failed
             if failed and not answered and request.is_idempotent:
                 # The connection died before this request got any answer (a server that
                 # closes after GOAWAY, say): idempotent, so it may go again elsewhere.
-                raise StreamLost(f"The connection failed before a response: {exc}") from exc
+                raise StreamLost(
+                    f"The connection failed before a response: {exc}",
+                    recycled=self._recycled(),
+                ) from exc
             raise
         except BaseException:
             if stream_id is not None:
-                self._stream_done(stream_id, reset=True)
+                self._stream_done(request, stream_id, reset=True)
             raise
         stream = HTTP2ResponseStream(self, request, stream_id)
         return status, headers, stream, {"http_version": "HTTP/2"}
@@ -236,8 +259,14 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             return
         self._closed = True
         with SyncShieldCancellation():
-            if self._error is None and not self._write_failed:
-                try:  # a polite GOAWAY; the server may already be gone
+            # A polite GOAWAY, unless a write is under way: its frames must not be cut
+            # into, and closing must not wait for it. The server may already be gone.
+            if (
+                self._error is None
+                and not self._write_failed
+                and self._send_lock.acquire_for_cleanup(CLEANUP_WRITE_TIMEOUT)
+            ):
+                try:
                     with self._h2_lock:
                         self._h2.close_connection()
                         data = self._h2.data_to_send()
@@ -245,6 +274,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                         self.stream.write(data, 1.0)
                 except Exception:
                     pass
+                finally:
+                    self._send_lock.release()
             self.stream.close()
 
     # -- sending -----------------------------------------------------------------------
@@ -259,11 +290,11 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                     initial_values={
                         h2.settings.SettingCodes.ENABLE_PUSH: 0,
                         h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 100,
-                        h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: RECEIVE_WINDOW,
+                        h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: STREAM_WINDOW,
                     },
                 )
                 self._h2.initiate_connection()
-                self._h2.increment_flow_control_window(RECEIVE_WINDOW - 65535)
+                self._h2.increment_flow_control_window(CONNECTION_WINDOW - 65535)
             self._write(request.timeouts.write)
 
         def settings_received() -> bool:
@@ -274,7 +305,9 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         self._receive_until(0, settings_received, request.timeouts.read)
         self._delivered = self.stream.deliver_to(self._on_delivery)
 
-    def _send_headers(self, request: Request) -> int:
+    def _queue_headers(self, request: Request) -> tuple[int, int]:
+        """Open a stream for ``request`` and queue its HEADERS in h2. Returns the stream
+        id, and how many HEADERS were queued by then (see ``_flush_headers_of``)."""
         scheme, _, _ = request.origin
         authority: bytes | None = None
         extra: Headers = []
@@ -297,27 +330,29 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             self._check_usable()
             with self._h2_lock:
                 stream_id = self._h2.get_next_available_stream_id()
-                self._events[stream_id] = deque()
-                self._streams_opened += 1
                 try:
                     self._h2.send_headers(stream_id, headers, end_stream=request.stream is None)
                 except h2.exceptions.ProtocolError as exc:
                     raise LocalProtocolError(describe(exc)) from exc
+                self._events[stream_id] = deque()
+                self._streams_opened += 1
                 self._queued_headers += 1
-                mine = self._queued_headers
-        # Let the other requests that are ready queue theirs: one write carries them all
-        # (a write per request costs a TLS record and a system call each).
+                return stream_id, self._queued_headers
+
+    def _flush_headers_of(self, request: Request, queued: int) -> None:
+        """See that the ``queued``-th HEADERS goes out. Let the other requests that are
+        ready queue theirs first: one write carries them all (a write per request costs a
+        TLS record and a system call each)."""
         if self._delivered:  # written by a callback once the ready tasks have run
             if not self._flush_due:
                 self._flush_due = True
                 self.stream.call_soon(self._flush_headers)
-            return stream_id
+            return
         sync_checkpoint()
-        if self._written_headers < mine:  # no completed write carried ours yet
+        if self._written_headers < queued:  # no completed write carried ours yet
             with self._send_lock:
-                if self._written_headers < mine:
+                if self._written_headers < queued:
                     self._write(request.timeouts.write)
-        return stream_id
 
     def _send_body(self, request: Request, stream_id: int) -> None:
         if request.stream is None:
@@ -328,7 +363,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 while chunk:
                     size = self._wait_for_window(request, stream_id)
                     if not size:  # answered already: see below
-                        self._abandon_body(stream_id)
+                        self._abandon_body(request, stream_id)
                         return
                     with self._send_lock:
                         self._check_stream_writable(stream_id)
@@ -349,14 +384,14 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         finally:
             body.close()
 
-    def _abandon_body(self, stream_id: int) -> None:
+    def _abandon_body(self, request: Request, stream_id: int) -> None:
         """The server answered before the whole body went out (RFC 9113 §8.1): stop
         sending, and reset our half of the stream unless the server reset it already,
         so that it does not stay open. The answer is read as usual."""
         with self._send_lock:
             with self._h2_lock, contextlib.suppress(h2.exceptions.ProtocolError):
                 self._h2.reset_stream(stream_id, h2.errors.ErrorCodes.NO_ERROR)
-            self._write_quietly(None)
+            self._write_quietly(_cleanup_timeout(request))
 
     def _check_stream_writable(self, stream_id: int) -> None:
         """Before more of a body goes to h2: the connection's failure, as an httpcore
@@ -365,7 +400,9 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             raise _copy(self._error)
         last = self._goaway_last_stream_id
         if last is not None and stream_id > last:
-            raise StreamRefused(f"Stream {stream_id} was refused by a GOAWAY (last {last})")
+            raise StreamRefused(
+                f"Stream {stream_id} was refused by a GOAWAY (last {last})", recycled=last > 0
+            )
 
     def _wait_for_window(self, request: Request, stream_id: int) -> int:
         """Bytes we may send on ``stream_id`` now, reading until the server opens the
@@ -386,21 +423,37 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             return min(window, self._h2.max_outbound_frame_size)
 
     def _write(self, timeout: float | None, *, after_failure: bool = False) -> None:
-        """Write what h2 has queued; call with ``_send_lock`` held. After a failed write
-        (which may have left a partial frame) no request or body goes out any more; only
-        acknowledgements and resets (``after_failure``) are still tried: if the failure
-        left nothing partial, the streams already sent still get their windows."""
+        """Write what h2 has queued, until nothing is: clean-up may queue more meanwhile
+        and leave it to us (see ``_write_cleanup``). Call with ``_send_lock`` held.
+
+        After a failed write (which may have left a partial frame) no request or body
+        goes out any more; only acknowledgements and resets (``after_failure``) are still
+        tried: if the failure left nothing partial, the streams already sent still get
+        their windows."""
         if self._write_failed and not after_failure:
             raise WriteError("An earlier write on this connection failed; nothing more is sent")
-        queued, data = self._outgoing()
-        if data:
+        while True:
+            queued, data = self._outgoing()
+            if data:
+                try:
+                    self.stream.write(data, timeout)
+                except BaseException:
+                    # No new stream may start; answered streams keep reading what came.
+                    self._write_failed = True
+                    raise
+            self._written_headers = max(self._written_headers, queued)
+            if not data:
+                return
+
+    def _write_cleanup(self, timeout: float) -> None:
+        """Write what clean-up queued (a reset, window updates), bounded by ``timeout``;
+        if a write is under way, its ``_write`` takes ours along instead. Clean-up is
+        shielded from cancellation: it must neither hang nor wait for a blocked writer."""
+        if self._send_lock.acquire_for_cleanup(timeout):
             try:
-                self.stream.write(data, timeout)
-            except BaseException:
-                # No new stream may start; streams already answered keep reading what came.
-                self._write_failed = True
-                raise
-        self._written_headers = max(self._written_headers, queued)
+                self._write_quietly(timeout)
+            finally:
+                self._send_lock.release()
 
     def _outgoing(self) -> tuple[int, bytes]:
         """What h2 has queued to send, and how many HEADERS were queued by then: once
@@ -447,7 +500,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                     held = self._unacked_total
                 if unacked >= ACK_BATCH:
                     self._acknowledge(request, [stream_id], write=True)
-                elif held >= RECEIVE_WINDOW // 2:
+                elif held >= CONNECTION_WINDOW // 2:
                     # Many streams, each below a batch: together they must not hold
                     # the connection window, or no DATA could come any more.
                     self._acknowledge(request, list(self._unacked), write=True)
@@ -622,7 +675,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 # had were waiting: take the streams it answered as the server's limit,
                 # so the next connection opens none that would be dropped. (A connection
                 # closed while idle, or by us, teaches nothing.)
-                self._stream_limits[self.origin] = self._responses
+                self._stream_limits.learn(self.origin, self._responses)
             self._fail(RemoteProtocolError("Server disconnected"))
             return None, False
         try:
@@ -694,8 +747,6 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         for last in goaways:
             previous = self._goaway_last_stream_id
             self._goaway_last_stream_id = last if previous is None else min(previous, last)
-            if previous is None and last > 0:
-                self._stream_limits[self.origin] = (last + 1) // 2  # client ids are odd
         return data
 
     # -- stream and connection state ---------------------------------------------------
@@ -710,23 +761,32 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         if self._write_failed:
             raise StreamRefused("The connection failed; the request was not sent")
         if self._closed or self._goaway_last_stream_id is not None:
-            raise StreamRefused("The connection is closing; the request was not sent")
+            raise StreamRefused(
+                "The connection is closing; the request was not sent", recycled=self._recycled()
+            )
 
     def _check_stream(self, stream_id: int) -> None:
         if self._events.get(stream_id):
             return
         last = self._goaway_last_stream_id
         if last is not None and stream_id > last:
-            raise StreamRefused(f"Stream {stream_id} was refused by a GOAWAY (last {last})")
+            raise StreamRefused(
+                f"Stream {stream_id} was refused by a GOAWAY (last {last})", recycled=last > 0
+            )
         if self._error is not None:
             raise _copy(self._error)
+
+    def _recycled(self) -> bool:
+        """Whether the server is closing this connection after serving streams on it."""
+        last = self._goaway_last_stream_id
+        return last is not None and last > 0
 
     def _fail(self, exc: Exception) -> None:
         """The connection is broken: every stream on it fails with ``exc``'s kind."""
         if self._error is None:
             self._error = exc
 
-    def _stream_done(self, stream_id: int, reset: bool) -> None:
+    def _stream_done(self, request: Request, stream_id: int, reset: bool) -> None:
         """The request on ``stream_id`` is over: give its unacknowledged bytes back to the
         connection window, reset it if it is still open, and close a connection that is
         going away once its last stream is done."""
@@ -758,8 +818,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             return  # nothing to wait for: no cancellation shield needed either
         with SyncShieldCancellation():
             if must_write:
-                with self._send_lock:
-                    self._write_quietly(None)
+                self._write_cleanup(_cleanup_timeout(request))
             if self._going_away():
                 self.close()
 
@@ -808,7 +867,15 @@ class HTTP2ResponseStream(SyncByteStream):
             self._closed = True
             self._trace.closed()
             with traced("http2.response_closed", logger, self._request.trace):
-                self._connection._stream_done(self._stream_id, reset=not self._ended)
+                self._connection._stream_done(
+                    self._request, self._stream_id, reset=not self._ended
+                )
+
+
+def _cleanup_timeout(request: Request) -> float:
+    """The bound on a clean-up write for ``request``: its write timeout, if it has one."""
+    timeout = request.timeouts.write
+    return CLEANUP_WRITE_TIMEOUT if timeout is None else timeout
 
 
 def _reset_error(stream_id: int, error_code: Any) -> RemoteProtocolError:
