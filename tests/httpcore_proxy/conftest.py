@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..servers.fixtures import (
     client_ssl_context,
     h2_context,
+    h2_server,
     hypercorn_http,
     hypercorn_https,
     hypercorn_server,
@@ -19,6 +20,7 @@ from ..servers.fixtures import (
 __all__ = [
     "client_ssl_context",
     "h2_context",
+    "h2_server",
     "hypercorn_http",
     "hypercorn_https",
     "hypercorn_server",

@@ -532,6 +532,57 @@ async def test_idempotent_request_is_retried_once_on_a_new_connection(
         assert (status, body) == (200, OK_BODY)
 
 
+class RecordBodiesAfterADrop(AnswerOnceThenDropNextRequest):
+    """As above; later connections answer every request and keep its body."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    def __call__(self, conn: socket.socket, index: int) -> None:
+        if index == 0:
+            super().__call__(conn, index)
+            return
+        reader = RequestReader(conn, keep_body=4 << 20)
+        while (request := reader.read_request()) is not None:
+            self.bodies.append(request.body)
+            conn.sendall(response())
+
+
+def one_shot(body: bytes) -> AsyncIteratorByteStream:
+    async def produce() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
+
+    return AsyncIteratorByteStream(produce())
+
+
+@pytest.mark.anyio
+async def test_a_one_shot_body_goes_again_only_if_it_went_out_whole_and_was_kept(
+    raw_server: RawServerFactory,
+) -> None:
+    # A small one-shot body is kept as it goes out: the retry sends it whole. A large
+    # one is not kept: the request fails rather than go again with a spent body.
+    small, large = b"s" * 100_000, b"L" * (2 << 20)
+    for body, retried in ((small, True), (large, False)):
+        handler = RecordBodiesAfterADrop()
+        server = raw_server(handler)
+        async with AsyncConnectionPool() as pool:
+            await fetch(pool, server.url())
+            headers = [(b"Content-Length", str(len(body)).encode())]
+            if retried:
+                answer = await pool.arequest(
+                    b"PUT", server.url(), headers=headers, stream=one_shot(body)
+                )
+                assert (answer[0], await read_all(answer[2])) == (200, OK_BODY)
+                assert handler.bodies == [body]
+            else:
+                with pytest.raises(RemoteProtocolError, match="without sending a response"):
+                    await pool.arequest(
+                        b"PUT", server.url(), headers=headers, stream=one_shot(body)
+                    )
+                assert handler.bodies == []
+
+
 @pytest.mark.anyio
 async def test_non_idempotent_request_is_not_retried(raw_server: RawServerFactory) -> None:
     server = raw_server(AnswerOnceThenDropNextRequest())

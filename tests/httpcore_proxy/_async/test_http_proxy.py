@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import ssl
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,12 +21,14 @@ from httpcore_interfaces import (
     PoolTimeout,
     ProxyError,
     ReadTimeout,
+    RemoteProtocolError,
 )
 from httpcore_proxy import AsyncHTTPProxy
-from httpcore_streams import PlainByteStream
+from httpcore_streams import AsyncIteratorByteStream, PlainByteStream
 from tests.helpers._async.exchange import connection_states, fetch, read_all
 from tests.servers.base import Server, free_port
 from tests.servers.fixtures import HypercornFactory
+from tests.servers.h2server import H2Behaviour, H2ServerFactory
 from tests.servers.proxies import CONNECT_OK, ScriptedProxy
 from tests.servers.raw import (
     KeepAlive,
@@ -145,6 +148,35 @@ async def test_http2_inside_the_tunnel(
             status, _, body, ext = await fetch(proxy, hypercorn_https.url("/http-version"))
             assert (status, body, ext) == (200, b"2", {"http_version": "HTTP/2"})
         assert await connection_states(proxy) == ["HTTP/2, IDLE, 0 streams"]
+
+
+@pytest.mark.anyio
+async def test_a_refused_request_in_the_tunnel_goes_again_with_its_whole_body(
+    pproxy_http: Server, h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # Through the proxy as directly: a one-shot body that went out whole was kept and goes
+    # again whole after the refusal; a large one fails instead of going again spent.
+    small, large = b"s" * 50_000, b"L" * (2 << 20)
+    for body in (small, large):
+        target = h2_server(H2Behaviour(refuse_once_paths={"/echo"}))
+        async with AsyncHTTPProxy(
+            proxy_url=pproxy_http.url(), ssl_context=h2_context, http2=True
+        ) as proxy:
+            stream = AsyncIteratorByteStream(chunks(body))
+            if body is small:
+                status, _, echoed, ext = await fetch(
+                    proxy, target.url("/echo"), method=b"POST", stream=stream
+                )
+                assert (status, echoed, ext["http_version"]) == (200, small, "HTTP/2")
+            else:
+                with pytest.raises(RemoteProtocolError, match="refused"):
+                    await fetch(proxy, target.url("/echo"), method=b"POST", stream=stream)
+        assert [r.body_length for r in target.requests] == [len(body)] * (1 + (body is small))
+
+
+async def chunks(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), 65536):
+        yield body[start : start + 65536]
 
 
 @pytest.mark.anyio
