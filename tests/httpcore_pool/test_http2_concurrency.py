@@ -9,11 +9,20 @@ import threading
 import anyio
 import pytest
 
+import httpcore_interfaces
 from httpcore_interfaces import ConnectError
 from httpcore_pool import AsyncConnectionPool, SyncConnectionPool
+from httpcore_streams import PlainByteStream
 from tests.servers.h2server import H2Behaviour, H2Server, H2ServerFactory
 from tests.servers.nginx import Nginx
 from tests.servers.tls import TLSMaterial
+
+#: The exceptions a caller may meet: httpcore's documented ones.
+PUBLIC_ERRORS = tuple(
+    value
+    for value in vars(httpcore_interfaces).values()
+    if isinstance(value, type) and issubclass(value, Exception)
+)
 
 
 async def get(pool: AsyncConnectionPool, url: tuple[bytes, bytes, int, bytes]) -> bytes:
@@ -209,3 +218,45 @@ async def test_bodies_closed_unread_give_their_window_back(
                 await stream.aclose()
             assert len(await get(pool, server.url("/bytes?size=10"))) == 10
     assert server.stats.connections == 1
+
+
+def upload_when_started(
+    pool: SyncConnectionPool,
+    url: tuple[bytes, bytes, int, bytes],
+    started: threading.Barrier,
+    failures: list[BaseException],
+) -> None:
+    """Upload 4 MiB once every uploader is ready; record how it failed, if it did."""
+    started.wait()
+    try:
+        pool.request(b"POST", url, stream=PlainByteStream(b"u" * (4 << 20)))[2].close()
+    except Exception as exc:
+        failures.append(exc)
+
+
+def test_closing_the_pool_mid_upload_never_cuts_into_a_frame(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # Our GOAWAY on close goes out under the send lock or not at all: eight threads
+    # uploading when the pool closes must leave the server no broken frame to find (the
+    # server's stop() fails on any protocol error of ours).
+    for _ in range(5):
+        server = h2_server()
+        failures: list[BaseException] = []
+        started = threading.Barrier(9, timeout=10)
+        pool = SyncConnectionPool(http2=True, ssl_context=h2_context)
+        pool.request(b"GET", server.url("/"))[2].close()
+        args = (pool, server.url("/echo"), started, failures)
+        threads = [threading.Thread(target=upload_when_started, args=args) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        started.wait()
+        server.wait_for(lambda s: s.stats.request_body_bytes > 0, timeout=10)
+        pool.close()
+        for thread in threads:
+            thread.join(10)
+        assert not any(thread.is_alive() for thread in threads)
+        server.stop()  # raises if a frame of ours was cut into
+        assert server.protocol_errors == []
+        unexpected = [exc for exc in failures if not isinstance(exc, PUBLIC_ERRORS)]
+        assert unexpected == []

@@ -398,6 +398,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         exception, rather than h2's refusal to send on a closed connection."""
         if self._error is not None:
             raise _copy(self._error)
+        if self._closed:
+            raise WriteError("The connection was closed (the pool was closed) during the write.")
         last = self._goaway_last_stream_id
         if last is not None and stream_id > last:
             raise StreamRefused(
