@@ -7,6 +7,7 @@ import errno
 import select
 import socket
 import ssl
+import threading
 import time
 from typing import Any
 
@@ -33,14 +34,19 @@ class SyncSocketStream(SyncNetworkStream):
     """A socket with a timeout per operation. Used by one thread at a time (HTTP/1.1), it
     relies on the socket's own timeout, the cheapest way; once shared by a reader and a
     writer thread (HTTP/2, see :meth:`share`), each operation polls until its own deadline
-    instead, since ``settimeout()`` applies to the whole socket."""
+    instead, since ``settimeout()`` applies to the whole socket.
 
-    __slots__ = ("_drained", "_shared", "_sock", "_timeout")
+    Shared, the socket is non-blocking and every call into it holds ``_io_lock``, never
+    across a wait: OpenSSL does not allow one TLS connection to be used by two threads at
+    once, and CPython releases the GIL inside ``SSL_read`` and ``SSL_write``."""
+
+    __slots__ = ("_drained", "_io_lock", "_shared", "_sock", "_timeout")
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._timeout: object = _UNSET
         self._shared = False
+        self._io_lock = threading.Lock()
         # Shared mode: True when the next read will most likely have to wait (after a
         # write, or a read that emptied the buffer): poll first, saving a failing recv().
         self._drained = True
@@ -69,12 +75,12 @@ class SyncSocketStream(SyncNetworkStream):
     def _poll_read(self, max_bytes: int, timeout: float | None) -> bytes:
         deadline = _deadline(timeout)
         sock = self._sock
-        ready = not self._drained or (isinstance(sock, ssl.SSLSocket) and sock.pending())
-        if not ready and not _wait(sock, select.POLLIN, deadline):
+        if self._drained and not self._pending() and not _wait(sock, select.POLLIN, deadline):
             raise TimeoutError
         while True:
             try:
-                data = sock.recv(max_bytes)
+                with self._io_lock:
+                    data = sock.recv(max_bytes)
                 self._drained = len(data) < max_bytes
                 return data
             except (BlockingIOError, ssl.SSLWantReadError):
@@ -102,7 +108,9 @@ class SyncSocketStream(SyncNetworkStream):
         view = memoryview(data)
         while view:
             try:
-                view = view[self._sock.send(view) :]
+                with self._io_lock:
+                    sent = self._sock.send(view)
+                view = view[sent:]
                 continue
             except (BlockingIOError, ssl.SSLWantWriteError):
                 events = select.POLLOUT
@@ -153,10 +161,15 @@ class SyncSocketStream(SyncNetworkStream):
             socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
         self._sock.close()
 
+    def _pending(self) -> bool:
+        """Whether TLS holds decrypted bytes not read yet (the socket may have none)."""
+        if not isinstance(self._sock, ssl.SSLSocket):
+            return False
+        with self._io_lock:
+            return self._sock.pending() > 0
+
     def is_readable(self) -> bool:
-        if isinstance(self._sock, ssl.SSLSocket) and self._sock.pending():
-            return True
-        return socket_is_readable(self._sock)
+        return self._pending() or socket_is_readable(self._sock)
 
     def get_extra_info(self, name: str) -> Any:
         if name == "ssl_object":
