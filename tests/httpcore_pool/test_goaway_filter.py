@@ -26,11 +26,12 @@ frames = st.one_of(
     ),
     # GOAWAY: last stream id (reserved bit set sometimes), error code, debug data
     st.builds(
-        lambda last, reserved, debug: frame(
-            GOAWAY, (last | (reserved << 31)).to_bytes(4, "big") + bytes(4) + debug
+        lambda last, reserved, code, debug: frame(
+            GOAWAY, (last | (reserved << 31)).to_bytes(4, "big") + code.to_bytes(4, "big") + debug
         ),
         st.integers(0, 2**31 - 1),
         st.integers(0, 1),
+        st.integers(0, 2**32 - 1),
         st.binary(max_size=30),
     ),
     # too short to be a GOAWAY: left to h2, which rejects it
@@ -46,13 +47,13 @@ def test_goaway_frames_are_taken_out_and_the_rest_passes_whatever_the_cuts(
     wire = b"".join(stream)
     expected = b"".join(f for f in stream if not (f[3] == GOAWAY and len(f) >= 9 + 8))
     expected_ids = [
-        int.from_bytes(f[9:13], "big") & 0x7FFFFFFF
+        (int.from_bytes(f[9:13], "big") & 0x7FFFFFFF, int.from_bytes(f[13:17], "big"))
         for f in stream
         if f[3] == GOAWAY and len(f) >= 9 + 8
     ]
     goaway_filter = GoAwayFilter()
     passed: list[bytes] = []
-    ids: list[int] = []
+    ids: list[tuple[int, int]] = []
     position = 0
     for cut in [*cuts, len(wire)]:
         piece = wire[position : position + cut]

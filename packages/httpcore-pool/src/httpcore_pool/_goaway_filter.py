@@ -25,8 +25,8 @@ class GoAwayFilter:
         self._held = b""  # the start of a frame header, or of a GOAWAY frame
         self._passing = 0  # bytes of the current frame still to pass through
 
-    def feed(self, data: bytes) -> tuple[bytes, list[int]]:
-        """The bytes for h2, and the last stream ids of the GOAWAY frames completed."""
+    def feed(self, data: bytes) -> tuple[bytes, list[tuple[int, int]]]:
+        """The bytes for h2, and the GOAWAY frames completed: (last stream id, error code)."""
         if self._held:
             data, self._held = self._held + data, b""
         size = len(data)
@@ -34,7 +34,7 @@ class GoAwayFilter:
             self._passing -= size
             return data, []
         position, self._passing = self._passing, 0
-        goaways: list[int] = []
+        goaways: list[tuple[int, int]] = []
         kept: list[bytes] = []  # pieces for h2, once a GOAWAY was cut out
         kept_from = 0
         while True:
@@ -55,7 +55,8 @@ class GoAwayFilter:
                 break
             payload_start = position + _HEADER_SIZE
             last = int.from_bytes(data[payload_start : payload_start + 4], "big")
-            goaways.append(last & 0x7FFFFFFF)
+            error_code = int.from_bytes(data[payload_start + 4 : payload_start + 8], "big")
+            goaways.append((last & 0x7FFFFFFF, error_code))
             kept.append(data[kept_from:position])
             kept_from = position = end
         if not kept:

@@ -20,8 +20,9 @@ LEARNED_LIMIT_TTL = 60.0
 
 
 class StreamLimits:
-    """Per origin: the learned limit and until when it holds. Shared by a pool's HTTP/2
-    connections (and threads: each operation is one dict call)."""
+    """Per origin: the learned limit and until when it holds (an expired one is left to
+    be overwritten). Shared by a pool's HTTP/2 connections, and threads: each operation
+    is one dict call."""
 
     __slots__ = ("_limits", "_ttl")
 
@@ -38,7 +39,4 @@ class StreamLimits:
         if entry is None:
             return None
         limit, until = entry
-        if time.monotonic() >= until:
-            self._limits.pop(origin, None)
-            return None
-        return limit
+        return None if time.monotonic() >= until else limit

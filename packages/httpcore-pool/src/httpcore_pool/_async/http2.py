@@ -181,6 +181,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         self._sleepers_lock = AsyncPoolLock()  # a real lock only in the threaded pool
         self._events: dict[int, deque[Any]] = {}
         self._goaway_last_stream_id: int | None = None
+        self._goaway_graceful = False  # every GOAWAY received said NO_ERROR
         self._error: Exception | None = None
         self._closed = False
         self._settings_received = False
@@ -233,6 +234,10 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             with traced("http2.receive_response_headers", logger, request.trace) as trace:
                 status, headers = await self._receive_response(request, stream_id)
                 trace.info["status_code"] = status
+        except StreamRefused:
+            if stream_id is not None:
+                await self._stream_done(request, stream_id, reset=True)
+            raise
         except Exception as exc:
             answered = stream_id is not None and self._answered(stream_id)
             if stream_id is not None:
@@ -263,7 +268,7 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
             if (
                 self._error is None
                 and not self._write_failed
-                and self._send_lock.acquire_for_cleanup(CLEANUP_WRITE_TIMEOUT)
+                and self._send_lock.acquire_for_cleanup(0.0)
             ):
                 try:
                     with self._h2_lock:
@@ -350,8 +355,9 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         await checkpoint()
         if self._written_headers < queued:  # no completed write carried ours yet
             async with self._send_lock:
-                if self._written_headers < queued:
-                    await self._write(request.timeouts.write)
+                # Even if a write carried ours meanwhile: what clean-up queued while the
+                # lock was handed to us goes out too (see _write_cleanup).
+                await self._write(request.timeouts.write)
 
     async def _send_body(self, request: Request, stream_id: int) -> None:
         if request.stream is None:
@@ -402,7 +408,8 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         last = self._goaway_last_stream_id
         if last is not None and stream_id > last:
             raise StreamRefused(
-                f"Stream {stream_id} was refused by a GOAWAY (last {last})", recycled=last > 0
+                f"Stream {stream_id} was refused by a GOAWAY (last {last})",
+                recycled=self._recycled(),
             )
 
     async def _wait_for_window(self, request: Request, stream_id: int) -> int:
@@ -447,10 +454,13 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 return
 
     async def _write_cleanup(self, timeout: float) -> None:
-        """Write what clean-up queued (a reset, window updates), bounded by ``timeout``;
-        if a write is under way, its ``_write`` takes ours along instead. Clean-up is
-        shielded from cancellation: it must neither hang nor wait for a blocked writer."""
-        if self._send_lock.acquire_for_cleanup(timeout):
+        """Write what clean-up queued (a reset, window updates) without waiting for a
+        blocked writer: on a delivering stream at once, in order; else, if the send lock
+        is busy, its holder's ``_write`` takes ours along. Bounded by ``timeout``:
+        clean-up is shielded from cancellation, so it must not hang."""
+        if self._delivered:  # in order of data_to_send(), whoever holds the lock
+            self._write_now()
+        elif self._send_lock.acquire_for_cleanup(timeout):
             try:
                 await self._write_quietly(timeout)
             finally:
@@ -745,9 +755,12 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
     def _split_frames(self, data: bytes) -> bytes:
         """What h2 may have of ``data``: GOAWAY frames are handled here."""
         data, goaways = self._goaway_filter.feed(data)
-        for last in goaways:
+        for last, error_code in goaways:
             previous = self._goaway_last_stream_id
             self._goaway_last_stream_id = last if previous is None else min(previous, last)
+            self._goaway_graceful = error_code == h2.errors.ErrorCodes.NO_ERROR and (
+                previous is None or self._goaway_graceful
+            )
         return data
 
     # -- stream and connection state ---------------------------------------------------
@@ -772,15 +785,17 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         last = self._goaway_last_stream_id
         if last is not None and stream_id > last:
             raise StreamRefused(
-                f"Stream {stream_id} was refused by a GOAWAY (last {last})", recycled=last > 0
+                f"Stream {stream_id} was refused by a GOAWAY (last {last})",
+                recycled=self._recycled(),
             )
         if self._error is not None:
             raise _copy(self._error)
 
     def _recycled(self) -> bool:
-        """Whether the server is closing this connection after serving streams on it."""
+        """Whether the server is closing this connection gracefully after serving
+        streams on it (an error, ENHANCE_YOUR_CALM say, is no recycling)."""
         last = self._goaway_last_stream_id
-        return last is not None and last > 0
+        return last is not None and last > 0 and self._goaway_graceful
 
     def _fail(self, exc: Exception) -> None:
         """The connection is broken: every stream on it fails with ``exc``'s kind."""
