@@ -5,10 +5,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from httpcore_interfaces import AsyncByteStream
 from httpcore_pool import AsyncConnectionPool
+from httpcore_streams import AsyncIteratorByteStream
+
+
+def one_shot(body: bytes, chunk_size: int = 64 * 1024) -> AsyncIteratorByteStream:
+    """``body`` as a stream that can be read once, as a generator gives it."""
+
+    async def produce() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), chunk_size):
+            yield body[start : start + chunk_size]
+
+    return AsyncIteratorByteStream(produce())
 
 
 async def read_all(stream: AsyncByteStream) -> bytes:

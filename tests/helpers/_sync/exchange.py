@@ -6,10 +6,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from httpcore_interfaces import SyncByteStream
 from httpcore_pool import SyncConnectionPool
+from httpcore_streams import IteratorByteStream
+
+
+def one_shot(body: bytes, chunk_size: int = 64 * 1024) -> IteratorByteStream:
+    """``body`` as a stream that can be read once, as a generator gives it."""
+
+    def produce() -> Iterator[bytes]:
+        for start in range(0, len(body), chunk_size):
+            yield body[start : start + chunk_size]
+
+    return IteratorByteStream(produce())
 
 
 def read_all(stream: SyncByteStream) -> bytes:

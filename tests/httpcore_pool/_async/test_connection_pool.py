@@ -33,7 +33,7 @@ from httpcore_interfaces import (
 )
 from httpcore_pool import AsyncConnectionPool
 from httpcore_streams import AsyncIteratorByteStream, PlainByteStream
-from tests.helpers._async.exchange import connection_states, fetch, read_all
+from tests.helpers._async.exchange import connection_states, fetch, one_shot, read_all
 from tests.servers.base import Server
 from tests.servers.raw import (
     OK_BODY,
@@ -546,14 +546,6 @@ class RecordBodiesAfterADrop(AnswerOnceThenDropNextRequest):
         while (request := reader.read_request()) is not None:
             self.bodies.append(request.body)
             conn.sendall(response())
-
-
-def one_shot(body: bytes) -> AsyncIteratorByteStream:
-    async def produce() -> AsyncIterator[bytes]:
-        for start in range(0, len(body), 65536):
-            yield body[start : start + 65536]
-
-    return AsyncIteratorByteStream(produce())
 
 
 @pytest.mark.anyio

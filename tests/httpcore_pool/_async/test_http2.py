@@ -18,7 +18,7 @@ from httpcore_interfaces import (
 )
 from httpcore_pool import AsyncConnectionPool
 from httpcore_streams import AsyncIteratorByteStream, PlainByteStream
-from tests.helpers._async.exchange import read_all
+from tests.helpers._async.exchange import one_shot, read_all
 from tests.servers.base import Server
 from tests.servers.fixtures import HypercornFactory
 from tests.servers.h2server import H2Behaviour, H2ServerFactory
@@ -410,16 +410,6 @@ async def test_a_request_whose_connection_fails_before_any_answer_goes_once_more
             await fetch(pool, server.url("/conflict"), ext={"timeout": {"read": 5}})
         assert (await fetch(pool, server.url("/")))[0] == 200
     assert server.stats.connections == 3  # the request twice, then the next one
-
-
-def one_shot(body: bytes, chunk_size: int = 64 * 1024) -> AsyncIteratorByteStream:
-    """``body`` as a stream that can be read once, as a generator gives it."""
-
-    async def produce() -> AsyncIterator[bytes]:
-        for start in range(0, len(body), chunk_size):
-            yield body[start : start + chunk_size]
-
-    return AsyncIteratorByteStream(produce())
 
 
 @pytest.mark.anyio

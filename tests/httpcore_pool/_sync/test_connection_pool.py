@@ -34,7 +34,7 @@ from httpcore_interfaces import (
 )
 from httpcore_pool import SyncConnectionPool
 from httpcore_streams import IteratorByteStream, PlainByteStream
-from tests.helpers._sync.exchange import connection_states, fetch, read_all
+from tests.helpers._sync.exchange import connection_states, fetch, one_shot, read_all
 from tests.servers.base import Server
 from tests.servers.raw import (
     OK_BODY,
@@ -511,14 +511,6 @@ class RecordBodiesAfterADrop(AnswerOnceThenDropNextRequest):
         while (request := reader.read_request()) is not None:
             self.bodies.append(request.body)
             conn.sendall(response())
-
-
-def one_shot(body: bytes) -> IteratorByteStream:
-    def produce() -> Iterator[bytes]:
-        for start in range(0, len(body), 65536):
-            yield body[start : start + 65536]
-
-    return IteratorByteStream(produce())
 
 
 def test_a_one_shot_body_goes_again_only_if_it_went_out_whole_and_was_kept(

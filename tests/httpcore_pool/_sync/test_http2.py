@@ -19,7 +19,7 @@ from httpcore_interfaces import (
 )
 from httpcore_pool import SyncConnectionPool
 from httpcore_streams import IteratorByteStream, PlainByteStream
-from tests.helpers._sync.exchange import read_all
+from tests.helpers._sync.exchange import one_shot, read_all
 from tests.servers.base import Server
 from tests.servers.fixtures import HypercornFactory
 from tests.servers.h2server import H2Behaviour, H2ServerFactory
@@ -388,16 +388,6 @@ def test_a_request_whose_connection_fails_before_any_answer_goes_once_more(
             fetch(pool, server.url("/conflict"), ext={"timeout": {"read": 5}})
         assert (fetch(pool, server.url("/")))[0] == 200
     assert server.stats.connections == 3  # the request twice, then the next one
-
-
-def one_shot(body: bytes, chunk_size: int = 64 * 1024) -> IteratorByteStream:
-    """``body`` as a stream that can be read once, as a generator gives it."""
-
-    def produce() -> Iterator[bytes]:
-        for start in range(0, len(body), chunk_size):
-            yield body[start : start + chunk_size]
-
-    return IteratorByteStream(produce())
 
 
 def test_a_refused_one_shot_body_goes_again_whole_or_not_at_all(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -24,8 +23,8 @@ from httpcore_interfaces import (
     RemoteProtocolError,
 )
 from httpcore_proxy import AsyncHTTPProxy
-from httpcore_streams import AsyncIteratorByteStream, PlainByteStream
-from tests.helpers._async.exchange import connection_states, fetch, read_all
+from httpcore_streams import PlainByteStream
+from tests.helpers._async.exchange import connection_states, fetch, one_shot, read_all
 from tests.servers.base import Server, free_port
 from tests.servers.fixtures import HypercornFactory
 from tests.servers.h2server import H2Behaviour, H2ServerFactory
@@ -162,7 +161,7 @@ async def test_a_refused_request_in_the_tunnel_goes_again_with_its_whole_body(
         async with AsyncHTTPProxy(
             proxy_url=pproxy_http.url(), ssl_context=h2_context, http2=True
         ) as proxy:
-            stream = AsyncIteratorByteStream(chunks(body))
+            stream = one_shot(body)
             if body is small:
                 status, _, echoed, ext = await fetch(
                     proxy, target.url("/echo"), method=b"POST", stream=stream
@@ -172,11 +171,6 @@ async def test_a_refused_request_in_the_tunnel_goes_again_with_its_whole_body(
                 with pytest.raises(RemoteProtocolError, match="refused"):
                     await fetch(proxy, target.url("/echo"), method=b"POST", stream=stream)
         assert [r.body_length for r in target.requests] == [len(body)] * (1 + (body is small))
-
-
-async def chunks(body: bytes) -> AsyncIterator[bytes]:
-    for start in range(0, len(body), 65536):
-        yield body[start : start + 65536]
 
 
 @pytest.mark.anyio

@@ -10,7 +10,6 @@ from __future__ import annotations
 import socket
 import ssl
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,8 +24,8 @@ from httpcore_interfaces import (
     RemoteProtocolError,
 )
 from httpcore_proxy import SyncHTTPProxy
-from httpcore_streams import IteratorByteStream, PlainByteStream
-from tests.helpers._sync.exchange import connection_states, fetch, read_all
+from httpcore_streams import PlainByteStream
+from tests.helpers._sync.exchange import connection_states, fetch, one_shot, read_all
 from tests.servers.base import Server, free_port
 from tests.servers.fixtures import HypercornFactory
 from tests.servers.h2server import H2Behaviour, H2ServerFactory
@@ -155,7 +154,7 @@ def test_a_refused_request_in_the_tunnel_goes_again_with_its_whole_body(
         with SyncHTTPProxy(
             proxy_url=pproxy_http.url(), ssl_context=h2_context, http2=True
         ) as proxy:
-            stream = IteratorByteStream(chunks(body))
+            stream = one_shot(body)
             if body is small:
                 status, _, echoed, ext = fetch(
                     proxy, target.url("/echo"), method=b"POST", stream=stream
@@ -165,11 +164,6 @@ def test_a_refused_request_in_the_tunnel_goes_again_with_its_whole_body(
                 with pytest.raises(RemoteProtocolError, match="refused"):
                     fetch(proxy, target.url("/echo"), method=b"POST", stream=stream)
         assert [r.body_length for r in target.requests] == [len(body)] * (1 + (body is small))
-
-
-def chunks(body: bytes) -> Iterator[bytes]:
-    for start in range(0, len(body), 65536):
-        yield body[start : start + 65536]
 
 
 @pytest.mark.parametrize("http2", [False, True])

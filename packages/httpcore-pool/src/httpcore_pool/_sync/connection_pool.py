@@ -29,7 +29,7 @@ from httpcore_interfaces import (
 )
 
 from .._backends.base import SyncNetworkBackend, SyncNetworkStream
-from .._models import Request, keepalive_limit, origin_to_str
+from .._models import Request, check_seconds, keepalive_limit, origin_to_str
 from .._pool_state import PoolState, Waiter
 from .._replay import can_replay, replayable
 from .._ssl import ssl_context_for
@@ -76,14 +76,7 @@ class SyncConnectionPool(SyncHTTPTransport):
         max_keepalive_connections = keepalive_limit(max_keepalive_connections, max_keepalive)
         _check_limit("max_connections", max_connections, minimum=1)
         _check_limit("max_keepalive_connections", max_keepalive_connections, minimum=0)
-        if keepalive_expiry is not None and (
-            isinstance(keepalive_expiry, bool) or not isinstance(keepalive_expiry, (int, float))
-        ):
-            raise TypeError(
-                f"keepalive_expiry must be a number or None, not {type(keepalive_expiry).__name__}"
-            )
-        if keepalive_expiry is not None and keepalive_expiry < 0:
-            raise ValueError(f"keepalive_expiry must not be negative, got {keepalive_expiry}")
+        keepalive_expiry = check_seconds("keepalive_expiry", keepalive_expiry)
         if isinstance(retries, bool) or not isinstance(retries, int):
             raise TypeError(f"retries must be an int, not {type(retries).__name__}")
         if retries < 0:

@@ -235,26 +235,24 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             with traced("http2.receive_response_headers", logger, request.trace) as trace:
                 status, headers = self._receive_response(request, stream_id)
                 trace.info["status_code"] = status
-        except StreamRefused:
-            if stream_id is not None:
-                self._stream_done(request, stream_id, reset=True)
-            raise
-        except Exception as exc:
+        except BaseException as exc:
             answered = stream_id is not None and self._answered(stream_id)
             if stream_id is not None:
                 self._stream_done(request, stream_id, reset=True)
             failed = self._error is not None or self._write_failed
-            if failed and not answered and request.is_idempotent:
+            if (
+                failed
+                and not answered
+                and request.is_idempotent
+                and isinstance(exc, Exception)
+                and not isinstance(exc, StreamRefused)  # a refusal stays one
+            ):
                 # The connection died before this request got any answer (a server that
                 # closes after GOAWAY, say): idempotent, so it may go again elsewhere.
                 raise StreamLost(
                     f"The connection failed before a response: {exc}",
                     recycled=self._recycled(),
                 ) from exc
-            raise
-        except BaseException:
-            if stream_id is not None:
-                self._stream_done(request, stream_id, reset=True)
             raise
         stream = HTTP2ResponseStream(self, request, stream_id)
         return status, headers, stream, {"http_version": "HTTP/2"}
