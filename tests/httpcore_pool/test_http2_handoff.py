@@ -609,3 +609,26 @@ def test_threads_acknowledging_each_others_streams_count_every_byte_once() -> No
     connection._acknowledge(request, [1, 3], write=False)
     assert sum(size for stream_id, size in acked if stream_id == 1) == 500_000 + 16384
     assert sum(size for stream_id, size in acked if stream_id == 3) == 200_000
+
+
+class TimingOutStream(SyncMemoryStream):
+    """Once armed, every write times out: a server that stopped reading."""
+
+    armed = False
+
+    def write(self, data: bytes, timeout: float | None) -> None:
+        if self.armed:
+            raise WriteTimeout("write timed out (in memory)")
+        super().write(data, timeout)
+
+
+def test_a_request_whose_headers_write_times_out_forgets_its_stream() -> None:
+    """The sync twin of a cancellation between queueing HEADERS and writing them: the
+    stream must not stay registered, holding the connection ACTIVE with nothing sent."""
+    stream = TimingOutStream(MemoryH2Server())
+    connection = SyncHTTP2Connection(ORIGIN, stream)
+    connection.initialize(make_request(b"/"))
+    stream.armed = True
+    with pytest.raises(RemoteProtocolError, match="failed before a response"):
+        connection.handle_request(make_request(b"/a", write=0.1))
+    assert connection.info() == "HTTP/2, IDLE, 0 streams"

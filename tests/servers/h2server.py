@@ -106,6 +106,7 @@ class H2Behaviour:
       as a client: its state machine refuses frames after a GOAWAY), or with
       ``goaway_after_responses`` only once the answered streams are done.
       ``goaway_connections``: the connections (by index) that do so; None, every one.
+      ``goaway_code``: the GOAWAY's error code (NO_ERROR: a graceful one).
     - ``abandon_on_goaway``: with ``goaway_after``, as hypercorn does when it recycles a
       connection: after the GOAWAY nothing more is sent, not even for the streams at or
       below its last id, and the connection is closed.
@@ -142,6 +143,7 @@ class H2Behaviour:
     goaway_after: int | None = None
     goaway_after_responses: bool = False
     goaway_connections: Set[int] | None = None
+    goaway_code: ErrorCodes = ErrorCodes.NO_ERROR
     abandon_on_goaway: bool = False
     refuse_once_paths: Set[str] = frozenset()
     garbage_after_headers: bool = False
@@ -282,7 +284,7 @@ class _Connection:
     def _queue_goaway(self, last_stream_id: int) -> None:
         goaway = GoAwayFrame(0)
         goaway.last_stream_id = last_stream_id
-        goaway.error_code = ErrorCodes.NO_ERROR
+        goaway.error_code = self.behaviour.goaway_code
         # Not through h2: its GOAWAY closes the connection for sending at once.
         self.outbox += self.h2.data_to_send() + goaway.serialize()
         with self.server.lock:

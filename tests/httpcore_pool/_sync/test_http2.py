@@ -479,3 +479,19 @@ def test_a_large_response_left_unread_does_not_stall_the_others(
         unread.close()
         assert len(first) + sum(map(len, rest)) == size
     assert server.stats.connections == 1
+
+
+def test_a_goaway_with_an_error_is_no_recycling(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    # GOAWAY(ENHANCE_YOUR_CALM), then silence, then the close, on every connection: the
+    # server asks us to back off, so the lost request goes once more, not a hundred times.
+    server = h2_server(
+        H2Behaviour(
+            goaway_after=1, goaway_code=ErrorCodes.ENHANCE_YOUR_CALM, abandon_on_goaway=True
+        )
+    )
+    with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with pytest.raises(RemoteProtocolError, match="disconnected"):
+            fetch(pool, server.url("/"))
+    assert server.stats.connections == 2
