@@ -131,7 +131,9 @@ class H2Behaviour:
     - ``malformed_paths``: these streams are answered with a field name in uppercase,
       which RFC 9113 §8.2.1 makes a malformed response.
     - ``conflicting_length_paths``: these streams are answered with two different
-      content-length fields, which h2 takes as an error of the whole connection.
+      content-length fields, which h2 4.3 takes as an error of the whole connection.
+    - ``signed_length_paths``: these streams are answered with content-length ``+N``,
+      which Python's ``int`` reads and RFC 9110's ``1*DIGIT`` does not allow.
     """
 
     max_concurrent_streams: int | None = None
@@ -156,6 +158,7 @@ class H2Behaviour:
     abort_paths: Set[str] = frozenset()
     malformed_paths: Set[str] = frozenset()
     conflicting_length_paths: Set[str] = frozenset()
+    signed_length_paths: Set[str] = frozenset()
 
 
 @dataclass
@@ -234,7 +237,9 @@ class _Connection:
                 # h2 would lowercase, or refuse, what these paths are answered with.
                 normalize_outbound_headers=not self.behaviour.malformed_paths,
                 validate_outbound_headers=not (
-                    self.behaviour.malformed_paths or self.behaviour.conflicting_length_paths
+                    self.behaviour.malformed_paths
+                    or self.behaviour.conflicting_length_paths
+                    or self.behaviour.signed_length_paths
                 ),
             )
         )
@@ -585,6 +590,8 @@ class _Connection:
                 headers.append((b"X-Uppercase", b"1"))
             if target.path in self.behaviour.conflicting_length_paths:
                 headers.append((b"content-length", str(length + 1).encode("ascii")))
+            if target.path in self.behaviour.signed_length_paths:
+                headers[2] = (b"content-length", f"+{length}".encode("ascii"))
             self.h2.send_headers(sid, headers, end_stream=length == 0)
             self._wake()
         if length:

@@ -5,6 +5,11 @@ small response that chain costs more than everything else we do with it. The con
 switches h2's checks off and applies the same rules here, once per field with compiled
 patterns (tests hold the two to the same verdicts). A response that breaks them is
 malformed: a stream error (§8.1.1), so only its own request fails.
+
+Content-Length is the exception. h2 4.3 and later reject a value that is not digits, or
+two values that differ, as an error of the whole connection, before we see the fields;
+h2 3.2 to 4.2 take the last value. :func:`content_length_problem` applies h2 4.3's rule
+for every h2 in our range, so the outcome does not depend on which one is installed.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["response_fields_problem"]
+__all__ = ["content_length_problem", "response_fields_problem"]
 
 # Field names: no controls, space, colon, uppercase, DEL or non-ASCII (§8.2.1).
 _NAME = re.compile(rb"[\x21-\x39\x3b-\x40\x5b-\x7e]+")
@@ -54,4 +59,21 @@ def response_fields_problem(fields: Iterable[tuple[bytes, bytes]], trailers: boo
             return f"invalid value for field {name!r}: {value!r}"
     if status is None and not trailers:
         return "response without a :status pseudo-header field"
+    return None
+
+
+def content_length_problem(fields: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """What makes the Content-Length of a field block unusable (a value that is not
+    1*DIGIT, or two that differ), or None. Worded as h2 4.3 words it."""
+    length = None
+    for name, value in fields:
+        if name != b"content-length":
+            continue
+        if not value.isdigit():
+            return f"Invalid content-length header: {value!r}"
+        parsed = int(value)
+        if length is None:
+            length = parsed
+        elif parsed != length:
+            return f"Conflicting content-length headers: {length} and {parsed}"
     return None

@@ -58,7 +58,7 @@ from httpcore_interfaces import (
 from .._backends.base import READ_SIZE, SyncNetworkStream
 from .._exceptions import describe
 from .._goaway_filter import GoAwayFilter
-from .._http2_fields import response_fields_problem
+from .._http2_fields import content_length_problem, response_fields_problem
 from .._models import Request
 from .._stream_limits import StreamLimits
 from .._synchronization import (
@@ -699,6 +699,13 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         touched: set[int] | None = set()
         for event in events:
             if isinstance(event, _FIELD_EVENTS):
+                invalid_length = content_length_problem(event.headers)
+                if invalid_length is not None:  # the whole connection, as h2 4.3 has it
+                    error = RemoteProtocolError(invalid_length)
+                    self._fail(error)
+                    with self._h2_lock, contextlib.suppress(h2.exceptions.ProtocolError):
+                        self._h2.close_connection(h2.errors.ErrorCodes.PROTOCOL_ERROR)
+                    raise error
                 trailers = isinstance(event, h2.events.TrailersReceived)
                 problem = response_fields_problem(event.headers, trailers)
                 if problem is not None:
