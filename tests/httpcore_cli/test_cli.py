@@ -272,7 +272,9 @@ def test_without_the_extra_it_says_what_to_install() -> None:
     )
     assert result.returncode == 1
     assert result.stderr.decode().strip() == (
-        'The httpcore command needs its extra: pip install "httpcore[cli]"'
+        "The httpcore command needs its extra: pip install --find-links WHEELS"
+        ' "httpcore[cli]>=0.12.4,<0.13" (WHEELS: where our wheels are;'
+        " PyPI's httpcore is another project)"
     )
 
 

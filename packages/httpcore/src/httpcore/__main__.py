@@ -1,4 +1,4 @@
-"""``python -m httpcore``: the command-line client (needs ``pip install "httpcore[cli]"``)."""
+"""``python -m httpcore``: the command-line client (needs the ``cli`` extra)."""
 
 from ._cli import main
 

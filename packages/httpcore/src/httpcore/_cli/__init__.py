@@ -11,7 +11,11 @@ import sys
 
 __all__ = ["main"]
 
-INSTALL_HINT = 'The httpcore command needs its extra: pip install "httpcore[cli]"'
+INSTALL_HINT = (
+    "The httpcore command needs its extra: pip install --find-links WHEELS"
+    ' "httpcore[cli]>=0.12.4,<0.13"'
+    " (WHEELS: where our wheels are; PyPI's httpcore is another project)"
+)
 
 
 def main() -> None:
