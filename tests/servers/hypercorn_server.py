@@ -1,70 +1,31 @@
-"""Hypercorn serving :mod:`tests.servers.app` in a background thread with its own asyncio
-loop, so sync, asyncio and trio tests can all talk to it.
+"""The hypercorn test server serving :mod:`tests.servers.app`: in a thread of this process
+by default, or, when ``HTTPCORE_TEST_HYPERCORN_PYTHON`` names a Python that has hypercorn
+and trustme, in a child process of that Python, so envs that cannot install hypercorn
+(it needs h2>=4.3) still run every test against it.
 
-Three flavours: plain HTTP/1.1 on 127.0.0.1, TLS offering ALPN ``h2`` and ``http/1.1``
-with the trustme certificate, and plain HTTP on a Unix socket.
+Three flavours either way: plain HTTP/1.1 on 127.0.0.1, TLS offering ALPN ``h2`` and
+``http/1.1`` with the trustme certificate, and plain HTTP on a Unix socket.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import shutil
-import socket
-import tempfile
-import threading
-import weakref
+import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from types import TracebackType
-from typing import Any, cast
+from typing import Protocol
 
-from hypercorn.asyncio import serve
-from hypercorn.config import Config
-from hypercorn.typing import Framework
-
-from .app import app
-from .base import Server, wait_until_serving
+from .base import Server
+from .hypercorn_process import HypercornProcess
 from .tls import TLSMaterial
 
-__all__ = ["HypercornServer", "Server"]
+__all__ = ["PYTHON_VARIABLE", "HypercornServer", "Server"]
 
-_LOGGER = logging.getLogger("tests.servers.hypercorn")
-_GRACE = 0.5
-
-
-class _TrackingLoop(asyncio.SelectorEventLoop):
-    """An event loop that remembers its connections' sockets, so stop() can end the
-    connections a client left open: hypercorn closes a TLS connection by waiting for the
-    peer's close_notify (up to 30 s) and cannot be told otherwise. Shutting the socket
-    down (not closing it) lets asyncio tear the transport down by its usual path."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
-
-    def _make_socket_transport(self, sock: socket.socket, *args: Any, **kwargs: Any) -> Any:
-        self.sockets.add(sock)
-        return super()._make_socket_transport(sock, *args, **kwargs)  # type: ignore[misc]
-
-    def _make_ssl_transport(self, sock: socket.socket, *args: Any, **kwargs: Any) -> Any:
-        self.sockets.add(sock)
-        return super()._make_ssl_transport(sock, *args, **kwargs)  # type: ignore[misc]
-
-    def shutdown_connections(self) -> None:
-        for sock in list(self.sockets):
-            if sock.fileno() != -1:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+PYTHON_VARIABLE = "HTTPCORE_TEST_HYPERCORN_PYTHON"
 
 
-def _exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    """Keep asyncio's own complaint about cancelled connection tasks (a 3.11 quirk of
-    start_server when stop() cancels them) out of the logs; log the rest."""
-    if isinstance(context.get("exception"), asyncio.CancelledError):
-        return
-    _LOGGER.error("hypercorn loop: %s", context.get("message"), exc_info=context.get("exception"))
+class _Backend(Protocol):
+    def start(self) -> Server: ...
+    def stop(self, timeout: float = ...) -> None: ...
 
 
 class HypercornServer:
@@ -72,7 +33,7 @@ class HypercornServer:
 
     ``tls`` turns on TLS (with ``alpn`` offered), ``uds=True`` serves on a Unix socket in
     a fresh temp dir instead of TCP; ``config`` overrides any :class:`hypercorn.config.Config`
-    attribute (e.g. ``{"keep_alive_timeout": 1}``).
+    attribute (e.g. ``{"keep_alive_timeout": 1}``; JSON values, for the child process).
     """
 
     def __init__(
@@ -85,23 +46,38 @@ class HypercornServer:
         config: Mapping[str, object] | None = None,
         startup_timeout: float = 10.0,
     ) -> None:
-        if uds and tls is not None:
-            raise ValueError("the Unix-socket flavour is plain HTTP")
-        if host not in ("127.0.0.1", "::1"):
-            raise ValueError("test servers listen on loopback only")
-        self._tls = tls
-        self._alpn = list(alpn)
-        self._uds = uds
-        self._host = host
-        self._overrides = dict(config or {})
-        self._startup_timeout = startup_timeout
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._shutdown: asyncio.Event | None = None
-        self._loop_ready = threading.Event()
-        self._error: BaseException | None = None
-        self._tmpdir: str | None = None
+        self._backend: _Backend
         self._server: Server | None = None
+        if python := os.environ.get(PYTHON_VARIABLE):
+            self._backend = HypercornProcess(
+                python,
+                tls=None if tls is None else tls.files,
+                alpn=alpn,
+                uds=uds,
+                host=host,
+                config=config,
+                startup_timeout=startup_timeout,
+            )
+            return
+        try:
+            # Imported here: only this mode needs hypercorn installed.
+            from .hypercorn_thread import HypercornThread
+        except ModuleNotFoundError as exc:
+            if exc.name != "hypercorn" and not (exc.name or "").startswith("hypercorn."):
+                raise
+            raise RuntimeError(
+                "hypercorn is not installed in this environment: install it, or set "
+                f"{PYTHON_VARIABLE} to a Python that has hypercorn and trustme to run it "
+                "in a child process"
+            ) from exc
+        self._backend = HypercornThread(
+            tls=tls,
+            alpn=alpn,
+            uds=uds,
+            host=host,
+            config=config,
+            startup_timeout=startup_timeout,
+        )
 
     @property
     def server(self) -> Server:
@@ -110,135 +86,15 @@ class HypercornServer:
             raise RuntimeError("not started")
         return self._server
 
-    def _config(self) -> tuple[Config, Server]:
-        config = Config()
-        config.accesslog = None
-        config.errorlog = _LOGGER
-        config.graceful_timeout = _GRACE
-        # Keep the client's header casing so /headers shows what was really sent.
-        config.h11_pass_raw_headers = True
-        if self._tls is not None:
-            config.certfile = str(self._tls.cert_chain_path)
-            config.keyfile = str(self._tls.key_path)
-            config.alpn_protocols = self._alpn
-        for name, value in self._overrides.items():
-            if not hasattr(config, name):
-                raise AttributeError(f"hypercorn Config has no attribute {name!r}")
-            setattr(config, name, value)
-
-        if self._uds:
-            self._tmpdir = tempfile.mkdtemp(prefix="hc-uds-")
-            path = str(Path(self._tmpdir) / "server.sock")
-            config.bind = [f"unix:{path}"]
-            return config, Server("localhost", 80, "http", uds=path)
-
-        # Bind here so the port is known before hypercorn runs; hypercorn takes over the
-        # file descriptor (detach() leaves nothing for this side to close twice).
-        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.bind((self._host, 0))
-            sock.listen(100)
-            port = int(sock.getsockname()[1])
-        except BaseException:
-            sock.close()
-            raise
-        config.bind = [f"fd://{sock.detach()}"]
-        scheme = "https" if self._tls is not None else "http"
-        return config, Server(self._host, port, scheme)
-
     def start(self) -> Server:
         """Start serving and return once a request has been answered."""
-        if self._thread is not None:
-            raise RuntimeError("already started")
-        config, server = self._config()
-        self._thread = threading.Thread(
-            target=self._run, args=(config,), name=f"hypercorn {server.origin}", daemon=True
-        )
-        self._thread.start()
-        try:
-            if not self._loop_ready.wait(self._startup_timeout):
-                raise TimeoutError("hypercorn's event loop did not start")
-            probe_context = None
-            if self._tls is not None:
-                probe_context = self._tls.client_context(alpn=["http/1.1"])
-            wait_until_serving(
-                server,
-                ssl_context=probe_context,
-                timeout=self._startup_timeout,
-                alive=self._thread.is_alive,
-            )
-        except BaseException as exc:
-            self.stop()
-            if self._error is not None:
-                raise RuntimeError(f"hypercorn failed: {self._error!r}") from exc
-            raise
-        self._server = server
-        return server
-
-    def _run(self, config: Config) -> None:
-        loop = _TrackingLoop()
-        loop.set_exception_handler(_exception_handler)
-        try:
-            loop.run_until_complete(self._main(loop, config))
-        except BaseException as exc:  # reported by start()/stop() in the test's thread
-            self._error = exc
-        finally:
-            try:
-                loop.shutdown_connections()
-                pending = asyncio.all_tasks(loop)
-                for task in pending:
-                    task.cancel()
-                if pending:
-                    gathered = asyncio.gather(*pending, return_exceptions=True)
-                    loop.run_until_complete(asyncio.wait_for(gathered, 5.0))
-                loop.run_until_complete(loop.shutdown_asyncgens())
-            finally:
-                loop.close()
-
-    async def _main(self, loop: _TrackingLoop, config: Config) -> None:
-        self._loop = loop
-        shutdown = self._shutdown = asyncio.Event()
-        self._loop_ready.set()
-        serving = loop.create_task(
-            serve(cast(Framework, app), config, shutdown_trigger=shutdown.wait)
-        )
-        stopping = loop.create_task(shutdown.wait())
-        try:
-            await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if not serving.done():
-                # Graceful first; then abort what the clients left open.
-                await asyncio.wait({serving}, timeout=_GRACE + 0.25)
-            if not serving.done():
-                loop.shutdown_connections()
-                await asyncio.wait({serving}, timeout=2.0)
-            if not serving.done():
-                serving.cancel()
-                raise RuntimeError("hypercorn did not shut down; cancelled it")
-        finally:
-            stopping.cancel()
-        serving.result()
+        self._server = self._backend.start()
+        return self._server
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Trigger hypercorn's graceful shutdown and join the thread (bounded)."""
-        thread, loop, shutdown = self._thread, self._loop, self._shutdown
-        try:
-            if thread is None:
-                return
-            if loop is not None and shutdown is not None:
-                # RuntimeError: the loop already closed, the thread is ending.
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(shutdown.set)
-            thread.join(timeout)
-            if thread.is_alive():
-                raise RuntimeError(f"hypercorn did not stop within {timeout}s")
-            if self._error is not None:
-                raise RuntimeError(f"hypercorn failed: {self._error!r}") from self._error
-        finally:
-            if self._tmpdir is not None:
-                shutil.rmtree(self._tmpdir, ignore_errors=True)
-                self._tmpdir = None
-        self._thread = None
+        """Stop gracefully, then forcefully, within ``timeout``; a server error is raised
+        here as RuntimeError."""
+        self._backend.stop(timeout)
 
     def __enter__(self) -> Server:
         return self.start()

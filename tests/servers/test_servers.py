@@ -4,13 +4,18 @@ of these fails, a pool test failing against that server proves nothing."""
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import json
+import os
 import select
+import signal
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +23,8 @@ from . import nginx as nginx_module
 from .app import HELLO, SLOW_BODY, chunked_body, pattern
 from .base import Server, connect, http_get
 from .fixtures import HypercornFactory
-from .hypercorn_server import HypercornServer
+from .hypercorn_process import HypercornProcess
+from .hypercorn_server import PYTHON_VARIABLE, HypercornServer
 from .nginx import INDEX_BODY, Nginx
 from .raw import (
     EARLY_HINTS,
@@ -75,6 +81,18 @@ def recv_until(sock: socket.socket, size: int, timeout: float = 5.0) -> bytes:
             break
         data += piece
     return data
+
+
+@pytest.fixture
+def peer_python() -> str:
+    """A Python with hypercorn and trustme for :class:`HypercornProcess`: the one named by
+    the variable, else this one when it has hypercorn."""
+    python = os.environ.get(PYTHON_VARIABLE)
+    if python:
+        return python
+    if importlib.util.find_spec("hypercorn") is None:
+        pytest.skip(f"no hypercorn here and {PYTHON_VARIABLE} is not set")
+    return sys.executable
 
 
 @pytest.fixture
@@ -202,6 +220,83 @@ def test_hypercorn_stops_promptly_with_connections_left_open(
         assert time.monotonic() - start < 3
         assert busy.recv(100) == b""
         recv_until(idle, 1 << 20, timeout=2)  # the server's SETTINGS, then the end
+
+
+# hypercorn in a child process ------------------------------------------------------------
+
+
+def test_hypercorn_process_serves_each_flavour(peer_python: str, tls_material: TLSMaterial) -> None:
+    hypercorn = HypercornProcess(peer_python)
+    server = hypercorn.start()
+    try:
+        assert http_get(server, "/http-version").endswith(b"1.1")
+    finally:
+        hypercorn.stop()
+    with pytest.raises(ConnectionRefusedError):
+        connect(server, timeout=1)  # the child closed the listening socket
+
+    hypercorn = HypercornProcess(peer_python, tls=tls_material.files)
+    server = hypercorn.start()
+    try:
+        context = tls_material.client_context(alpn=["h2", "http/1.1"])
+        with connect(server, ssl_context=context) as sock:
+            assert isinstance(sock, ssl.SSLSocket)
+            assert sock.selected_alpn_protocol() == "h2"
+    finally:
+        hypercorn.stop()
+
+    hypercorn = HypercornProcess(peer_python, uds=True)
+    server = hypercorn.start()
+    try:
+        assert server.uds is not None
+        assert http_get(server, "/").endswith(HELLO)
+    finally:
+        hypercorn.stop()
+    assert not Path(server.uds).parent.exists()
+
+
+def test_hypercorn_process_stops_promptly_with_connections_left_open(
+    peer_python: str, tls_material: TLSMaterial
+) -> None:
+    hypercorn = HypercornProcess(peer_python, tls=tls_material.files)
+    server = hypercorn.start()
+    context = tls_material.client_context(alpn=["h2"])
+    with connect(server, ssl_context=context) as idle, connect(server) as busy:
+        busy.sendall(b"GET /slow?delay=30 HTTP/1.1\r\nHost: test\r\n\r\n")
+        time.sleep(0.1)
+        start = time.monotonic()
+        hypercorn.stop()
+        assert time.monotonic() - start < 3
+        assert busy.recv(100) == b""
+        recv_until(idle, 1 << 20, timeout=2)
+
+
+def test_hypercorn_process_reports_the_childs_stderr(peer_python: str) -> None:
+    hypercorn = HypercornProcess(peer_python, config={"no_such_setting": 1})
+    with pytest.raises(RuntimeError, match="no attribute 'no_such_setting'"):
+        hypercorn.start()
+    hypercorn.stop()  # nothing left to stop
+
+
+def test_hypercorn_process_kills_a_child_that_does_not_stop(peer_python: str) -> None:
+    hypercorn = HypercornProcess(peer_python)
+    hypercorn.start()
+    assert hypercorn._process is not None
+    os.kill(hypercorn._process.pid, signal.SIGSTOP)  # deaf to the end of its stdin
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"did not stop within 0\.5s; killed it"):
+        hypercorn.stop(timeout=0.5)
+    assert time.monotonic() - start < 8
+
+
+def test_missing_hypercorn_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PYTHON_VARIABLE, raising=False)
+    for name in [name for name in sys.modules if name.split(".")[0] == "hypercorn"]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "hypercorn", None)
+    monkeypatch.delitem(sys.modules, "tests.servers.hypercorn_thread", raising=False)
+    with pytest.raises(RuntimeError, match=PYTHON_VARIABLE):
+        HypercornServer()
 
 
 # nginx ---------------------------------------------------------------------------------

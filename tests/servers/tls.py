@@ -15,9 +15,27 @@ from pathlib import Path
 
 import trustme
 
-__all__ = ["SERVER_IDENTITIES", "TLSMaterial", "make_tls_material"]
+__all__ = ["SERVER_IDENTITIES", "TLSFiles", "TLSMaterial", "make_tls_material"]
 
 SERVER_IDENTITIES = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class TLSFiles:
+    """The same material by its PEM files alone: what a server in another process gets
+    (the CA's private key stays with the tests)."""
+
+    ca_cert_path: Path
+    cert_chain_path: Path
+    key_path: Path
+
+    def client_context(self, alpn: Sequence[str] | None = None) -> ssl.SSLContext:
+        """A fresh client context trusting only the CA in ``ca_cert_path``."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.load_verify_locations(cafile=str(self.ca_cert_path))
+        if alpn is not None:
+            context.set_alpn_protocols(list(alpn))
+        return context
 
 
 @dataclass(frozen=True)
@@ -47,6 +65,11 @@ class TLSMaterial:
         if alpn is not None:
             context.set_alpn_protocols(list(alpn))
         return context
+
+    @property
+    def files(self) -> TLSFiles:
+        """The PEM file paths, to hand to another process."""
+        return TLSFiles(self.ca_cert_path, self.cert_chain_path, self.key_path)
 
 
 def make_tls_material(directory: Path) -> TLSMaterial:
