@@ -39,9 +39,9 @@ async def test_cancel_while_waiting_for_the_response(raw_server: RawServerFactor
     stalling = raw_server(StallAfterRequest())
     healthy = raw_server(KeepAlive())
     async with AsyncConnectionPool(max_connections=1) as pool:
-        with anyio.move_on_after(0.2) as scope:
+        with anyio.move_on_after(0.2):
             await pool.arequest(b"GET", stalling.url())
-        assert scope.cancelled_caught
+            pytest.fail("the request was not cancelled")
         assert await pool.get_connection_info() == {}
         await assert_pool_recovers(pool, healthy.url())
 
@@ -62,9 +62,9 @@ async def test_cancel_while_reading_the_body(raw_server: RawServerFactory) -> No
 async def test_cancel_while_waiting_for_a_slot(hypercorn_http: Server) -> None:
     async with AsyncConnectionPool(max_connections=1) as pool:
         _, _, held, _ = await pool.arequest(b"GET", hypercorn_http.url("/"))
-        with anyio.move_on_after(0.1) as scope:
+        with anyio.move_on_after(0.1):
             await pool.arequest(b"GET", hypercorn_http.url("/"))
-        assert scope.cancelled_caught
+            pytest.fail("the request was not cancelled")
         async for _chunk in held:
             pass
         await held.aclose()
@@ -78,14 +78,14 @@ async def test_cancel_while_sending_the_body(hypercorn_http: Server) -> None:
         yield b"never sent"
 
     async with AsyncConnectionPool(max_connections=1) as pool:
-        with anyio.move_on_after(0.2) as scope:
+        with anyio.move_on_after(0.2):
             await pool.arequest(
                 b"POST",
                 hypercorn_http.url("/echo"),
                 headers=[(b"Content-Length", b"20")],
                 stream=AsyncIteratorByteStream(slow_upload()),
             )
-        assert scope.cancelled_caught
+            pytest.fail("the request was not cancelled")
         assert await pool.get_connection_info() == {}
         await assert_pool_recovers(pool, hypercorn_http.url("/"))
 
@@ -96,9 +96,9 @@ async def test_cancel_while_connecting(raw_server: RawServerFactory) -> None:
     url = (b"https", b"127.0.0.1", server.server.port, b"/")
     healthy = raw_server(KeepAlive())
     async with AsyncConnectionPool(max_connections=1) as pool:
-        with anyio.move_on_after(0.2) as scope:
+        with anyio.move_on_after(0.2):
             await pool.arequest(b"GET", url)
-        assert scope.cancelled_caught
+            pytest.fail("the request was not cancelled")
         assert await pool.get_connection_info() == {}
         await assert_pool_recovers(pool, healthy.url())
 

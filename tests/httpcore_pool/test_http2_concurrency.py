@@ -71,9 +71,9 @@ async def test_cancelling_one_request_leaves_the_others(
     server = h2_server()
     async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
         assert await get(pool, server.url("/")) == b"Hello, world!"
-        with anyio.move_on_after(0.1) as scope:
+        with anyio.move_on_after(0.1):
             await get(pool, server.url("/slow?delay=2"))
-        assert scope.cancelled_caught
+            pytest.fail("the request was not cancelled")
         assert await get(pool, server.url("/")) == b"Hello, world!"
         assert list((await pool.get_connection_info()).values()) == [["HTTP/2, IDLE, 0 streams"]]
     assert server.stats.connections == 1

@@ -3,6 +3,8 @@ speed), plus a :status of three digits, which h2 leaves to its user."""
 
 from __future__ import annotations
 
+import h2
+import pytest
 from h2.exceptions import ProtocolError
 from h2.utilities import HeaderValidationFlags, validate_headers
 from hypothesis import example, given, settings
@@ -41,6 +43,11 @@ def status_is_valid(headers: list[tuple[bytes, bytes]]) -> bool:
     return all(len(v) == 3 and v.isdigit() for n, v in headers if n == b":status")
 
 
+@pytest.mark.skipif(
+    int(h2.__version__.split(".")[0]) < 4,
+    reason="the reference is h2 4's validate_headers; h2 3's raises IndexError on an empty "
+    "field name instead of a verdict",
+)
 @settings(max_examples=3000, deadline=None)
 @given(fields, st.booleans())
 @example([(b":status", b"200"), (b"content-type", b"text/plain")], False)
