@@ -4,13 +4,15 @@ speed), plus a :status of three digits, which h2 leaves to its user."""
 from __future__ import annotations
 
 import h2
+import h2.config
+import h2.connection
 import pytest
 from h2.exceptions import ProtocolError
 from h2.utilities import HeaderValidationFlags, validate_headers
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from httpcore_pool._http2_fields import response_fields_problem
+from httpcore_pool._http2_fields import content_length_problem, response_fields_problem
 
 names = st.one_of(
     st.sampled_from(
@@ -69,3 +71,75 @@ def test_problems_say_what_is_wrong() -> None:
         "response without a :status pseudo-header field"
     )
     assert response_fields_problem([(b":status", b"2xx")], False) == "invalid :status b'2xx'"
+
+
+def h2_takes_content_length(values: list[bytes]) -> str | None:
+    """What h2 says of a response carrying these content-length values: None if it takes
+    them, else its error. A real exchange, since h2 checks them in its stream state."""
+    client = h2.connection.H2Connection(  # configured as the pool configures it
+        h2.config.H2Configuration(
+            client_side=True,
+            header_encoding=None,
+            validate_outbound_headers=False,
+            validate_inbound_headers=False,
+            normalize_inbound_headers=False,
+        )
+    )
+    server = h2.connection.H2Connection(
+        h2.config.H2Configuration(
+            client_side=False, validate_outbound_headers=False, normalize_outbound_headers=False
+        )
+    )
+    client.initiate_connection()
+    server.initiate_connection()
+    request = [
+        (b":method", b"GET"),
+        (b":path", b"/"),
+        (b":scheme", b"https"),
+        (b":authority", b"a"),
+    ]
+    client.send_headers(1, request, end_stream=True)
+    server.receive_data(client.data_to_send())
+    client.receive_data(server.data_to_send())
+    server.send_headers(1, [(b":status", b"200")] + [(b"content-length", v) for v in values])
+    try:
+        client.receive_data(server.data_to_send())
+    except ProtocolError as exc:
+        return str(exc)
+    return None
+
+
+lengths = st.lists(
+    st.one_of(
+        st.sampled_from([b"0", b"5", b"05", b"+5", b"-5", b" 5", b"5 ", b"", b"1_0", b"\xd9\xa5"]),
+        st.integers(0, 12).map(lambda n: str(n).encode()),
+        st.binary(max_size=3),
+    ),
+    max_size=3,
+)
+
+
+@pytest.mark.skipif(
+    tuple(int(part) for part in h2.__version__.split(".")[:2]) < (4, 3),
+    reason="h2 3.2 to 4.2 take the last content-length as it comes: h2 4.3's rule is the one"
+    " we apply on every h2",
+)
+@settings(max_examples=1000, deadline=None)
+@given(lengths)
+@example([b"5", b"6"])
+@example([b"+5"])
+@example([b"5", b"05"])
+def test_content_length_verdicts_are_h2_4_3s(values: list[bytes]) -> None:
+    fields = [(b":status", b"200")] + [(b"content-length", v) for v in values]
+    assert content_length_problem(fields) == h2_takes_content_length(values)
+
+
+def test_content_length_problems_say_what_is_wrong() -> None:
+    assert content_length_problem([(b"content-length", b"5"), (b"x", b"1")]) is None
+    assert content_length_problem([(b"content-length", b"5"), (b"content-length", b"5")]) is None
+    assert content_length_problem([(b"content-length", b"+5")]) == (
+        "Invalid content-length header: b'+5'"
+    )
+    assert content_length_problem([(b"content-length", b"5"), (b"content-length", b"6")]) == (
+        "Conflicting content-length headers: 5 and 6"
+    )
