@@ -1,26 +1,130 @@
 #!/usr/bin/env bash
-# Drop-in check: httpx 0.16.1 and 0.17.1, unchanged, on top of our packages. Each version
-# gets a fresh venv holding our wheels from dist/ (httpcore from there, never from the
-# index: PyPI's httpcore is another project's 1.x), httpx with --no-deps plus its other
-# dependencies, and the test tools; then tests/compat_httpx runs there.
+# Drop-in, as users install: httpx 0.16.1 and 0.17.1, unchanged, on our packages, each
+# stack resolved by pip and by uv in a fresh venv next to our wheels in dist/ (never
+# --no-deps). Every stack asks for "httpcore>=0.12.4,<0.13", as the README says: the
+# public index's httpcore is another project, whose last 0.12 is 0.12.3. For each stack:
+#   - pip and uv must resolve the same distributions and versions;
+#   - httpcore must be ours, with nothing of the other project left;
+#   - tests/compat_httpx (HTTP/2 included) runs there.
+# Stacks: an existing httpx[http2]==0.17.1 project (upstream httpcore 0.12.3 installed
+# first, then ours over it); httpx[http2]==0.16.1; an anyio-3 stack (FastAPI 0.103 pins
+# anyio<4; trio as anyio declares it); and the CLI extra.
+# Needs HTTPCORE_TEST_HYPERCORN_PYTHON: httpx's http2 extra pins h2 3, and hypercorn
+# needs h2>=4.3, so the tests' hypercorn runs from that interpreter (the `peers` env).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dist="$root/dist"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+: "${HTTPCORE_TEST_HYPERCORN_PYTHON:?set it to a python with hypercorn, e.g. \$(hatch env find peers)/bin/python}"
+export HTTPCORE_TEST_HYPERCORN_PYTHON
 shopt -s nullglob
 meta=("$dist"/httpcore-0.12.*.whl)
 [ ${#meta[@]} -eq 1 ] || { echo "compat_httpx: build the wheels first (hatch build --all -t wheel)" >&2; exit 1; }
+ours=$(basename "${meta[0]}" | cut -d- -f2)
+pin="httpcore>=0.12.4,<0.13"
+tools=(pytest pytest-timeout trustme pproxy trio)
 
-for version in 0.16.1 0.17.1; do
-    echo "--- httpx $version"
-    venv="$work/httpx-$version"
-    uv venv -q "$venv"
-    py=("--python" "$venv/bin/python")
-    uv pip install -q "${py[@]}" --find-links "$dist" httpcore-interfaces httpcore-streams httpcore-pool httpcore-proxy
-    uv pip install -q "${py[@]}" --no-deps "${meta[0]}" "httpx==$version"
-    uv pip install -q "${py[@]}" "rfc3986[idna2008]>=1.3,<2" sniffio certifi \
-        pytest pytest-timeout anyio trio trustme hypercorn pproxy
-    "$venv/bin/python" -c "import httpcore, httpx; assert httpcore.__version__.startswith('0.12.'), httpcore.__file__; print('httpx', httpx.__version__, 'on httpcore', httpcore.__version__)"
-    (cd "$root" && "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/compat_httpx)
+new_venv() {  # installer venv
+    if [ "$1" = pip ]; then python3.11 -m venv "$2"; else uv venv -q -p 3.11 "$2"; fi
+}
+
+install() {  # installer venv requirement... : from the index alone (a project before ours)
+    local installer=$1 venv=$2
+    shift 2
+    if [ "$installer" = pip ]; then
+        # (this machine's pip.conf names local folders that may be absent: keep that quiet)
+        { "$venv/bin/python" -m pip install -q --disable-pip-version-check "$@" 2>&1 1>&3 |
+            { grep -v "is ignored: it is neither a file nor a directory" >&2 || true; }; } 3>&1
+    else
+        uv pip install -q --python "$venv/bin/python" "$@"
+    fi
+}
+
+resolved() {  # venv: name==version of what is installed, names normalised, installers left out
+    uv pip freeze -q --python "$1/bin/python" |
+        tr '[:upper:]_' '[:lower:]-' | grep -Ev '^(pip|setuptools|wheel)==' | sort
+}
+
+check_ours() {  # venv
+    "$1/bin/python" - "$ours" <<'EOF'
+import importlib.metadata as metadata
+import sys
+from pathlib import Path
+
+import httpcore
+import httpcore_pool
+
+expected = sys.argv[1]
+assert httpcore.__version__ == expected, (httpcore.__version__, httpcore.__file__)
+assert httpcore.AsyncConnectionPool is httpcore_pool.AsyncConnectionPool
+requires = metadata.distribution("httpcore").requires or []
+assert any(r.startswith("httpcore-pool") for r in requires), requires
+# Nothing of the other project (httpcore/_async/, _backends/...) may be left on disk.
+package = Path(httpcore.__file__).parent
+recorded = {str(f) for f in metadata.distribution("httpcore").files or []}
+on_disk = {
+    str(path.relative_to(package.parent))
+    for path in package.rglob("*")
+    if path.is_file() and "__pycache__" not in path.parts
+}
+assert on_disk <= recorded, sorted(on_disk - recorded)
+installed = {d.metadata["Name"].lower() for d in metadata.distributions()}
+versions = {n: metadata.version(n) for n in ("httpx", "h2", "anyio", "trio") if n in installed}
+print("  ours:", f"httpcore {httpcore.__version__}", ", ".join(f"{k} {v}" for k, v in versions.items()))
+EOF
+}
+
+run_stack() {  # name, then "--" between the existing project's requirements and ours
+    local name=$1
+    shift
+    local before=() after=() seen=0
+    for arg in "$@"; do
+        if [ "$arg" = -- ]; then seen=1; elif [ $seen = 0 ]; then before+=("$arg"); else after+=("$arg"); fi
+    done
+    echo "--- $name"
+    for installer in pip uv; do
+        local venv="$work/$name-$installer"
+        local started=$SECONDS
+        new_venv "$installer" "$venv"
+        if [ ${#before[@]} -gt 0 ]; then
+            install "$installer" "$venv" "${before[@]}"
+            resolved "$venv" | grep -qx 'httpcore==0\.12\.3' ||
+                { echo "compat_httpx: the existing project should hold upstream httpcore 0.12.3" >&2; exit 1; }
+            echo "  $installer, the existing project: $(resolved "$venv" | grep -E '^(httpcore|h2)==' | tr '\n' ' ')"
+        fi
+        install "$installer" "$venv" --find-links "$dist" "${after[@]}"
+        resolved "$venv" >"$work/$name-$installer.txt"
+        echo "  $installer resolved in $((SECONDS - started)) s: $(grep -E '^(httpx|httpcore|h2|anyio|trio)==' "$work/$name-$installer.txt" | tr '\n' ' ')"
+        check_ours "$venv"
+    done
+    if ! diff -u "$work/$name-pip.txt" "$work/$name-uv.txt"; then
+        echo "compat_httpx: pip and uv resolved $name differently" >&2
+        exit 1
+    fi
+}
+
+run_tests() {  # name: the compat tests in both venvs of that stack
+    for installer in pip uv; do
+        local venv="$work/$1-$installer"
+        install "$installer" "$venv" "${tools[@]}"
+        # The test tools must not move what the user's requirements resolved to.
+        resolved "$venv" | comm -13 - "$work/$1-$installer.txt" | grep . &&
+            { echo "compat_httpx: installing the test tools changed $1" >&2; exit 1; }
+        (cd "$root" && "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/compat_httpx)
+    done
+}
+
+run_stack httpx-0.17.1-existing "httpx[http2]==0.17.1" -- "httpx[http2]==0.17.1" "$pin"
+run_tests httpx-0.17.1-existing
+run_stack httpx-0.16.1 -- "httpx[http2]==0.16.1" "$pin"
+run_tests httpx-0.16.1
+run_stack anyio-3 -- "fastapi==0.103.2" "anyio[trio]" "httpx[http2]==0.17.1" "$pin"
+run_tests anyio-3
+grep -q '^anyio==3\.' "$work/anyio-3-pip.txt" || { echo "compat_httpx: the anyio-3 stack got another anyio" >&2; exit 1; }
+
+run_stack cli -- "httpcore[cli]>=0.12.4,<0.13"
+for installer in pip uv; do
+    "$work/cli-$installer/bin/httpcore" --help | grep -q -- --http2 || { echo "compat_httpx: no httpcore command ($installer)" >&2; exit 1; }
 done
+echo "  the httpcore command runs (pip and uv)"
