@@ -322,7 +322,7 @@ def name(
     if not old:
         return "all current"
     if not new:
-        return "all released"
+        return "all released" if len(old) > 2 else f"{' + '.join(old)} released"
     if len(differing) <= 2:
         return f"{new[0]} current + {old[0]} released"
     if len(new) <= len(old):
