@@ -1,7 +1,8 @@
 """httpx 0.16 / 0.17, unchanged, on top of our meta-package: pools, HTTP/2 and proxies.
 
-These run only in the env made by ``scripts/compat_httpx.sh``, where httpx is installed
-with ``--no-deps`` next to our packages, so ``httpx`` imports *our* ``httpcore``.
+These run in the envs made by ``scripts/compat_httpx.sh``, where pip or uv resolved httpx
+next to our wheels with the pin ``httpcore>=0.12.4,<0.13``, so ``httpx`` imports *our*
+``httpcore`` (and h2 3.2, which httpx's ``http2`` extra pins).
 """
 
 from __future__ import annotations
