@@ -6,8 +6,7 @@
 #
 # Idempotent: re-run it after a new package folder lands in packages/ (e.g. httpcore-pool).
 # The `ours` env never resolves any `httpcore*` name from an index: every workspace package is
-# installed editable with --no-deps, and only the third-party dependencies they declare are
-# installed from the index afterwards.
+# installed editable in one resolver run, so they satisfy each other's requirements.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,48 +33,15 @@ pip_install() {
 setup_ours() {
   make_env ours
   local py="$envs/ours/bin/python"
-  # Component folders first (interfaces, streams, then the rest), the meta-package last.
-  local folders=()
-  local f
-  for f in httpcore-interfaces httpcore-streams; do
-    [ -d "$root/packages/$f" ] && folders+=("$root/packages/$f")
-  done
-  for f in "$root"/packages/*/; do
-    f="${f%/}"
-    case "$(basename "$f")" in
-      httpcore-interfaces | httpcore-streams | httpcore) ;;
-      *) [ -f "$f/pyproject.toml" ] && folders+=("$f") ;;
-    esac
-  done
-  folders+=("$root/packages/httpcore")
+  # Every workspace package editable, in one resolver run: the editables satisfy each
+  # other's httpcore* requirements, so no such name comes from an index, and the
+  # third-party dependencies resolve as they would for a user.
   local args=()
-  for f in "${folders[@]}"; do args+=(-e "$f"); done
-  pip_install ours --no-deps "${args[@]}"
-  # Third-party dependencies declared by the workspace packages, without our own names.
-  local reqs
-  reqs="$("$py" - "${folders[@]}" <<'PY'
-import re
-import sys
-import tomllib
-
-names: set[str] = set()
-reqs: list[str] = []
-for folder in sys.argv[1:]:
-    with open(f"{folder}/pyproject.toml", "rb") as fh:
-        project = tomllib.load(fh)["project"]
-    names.add(project["name"].lower())
-    reqs.extend(project.get("dependencies", []))
-for req in reqs:
-    name = re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0].strip().lower().replace("_", "-")
-    if name == "httpcore" or name.startswith("httpcore-") or name in names:
-        continue
-    print(req)
-PY
-)"
-  if [ -n "$reqs" ]; then
-    mapfile -t req_list <<<"$reqs"
-    pip_install ours "${req_list[@]}"
-  fi
+  local f
+  for f in "$root"/packages/*/; do
+    [ -f "$f/pyproject.toml" ] && args+=(-e "${f%/}")
+  done
+  pip_install ours "${args[@]}"
   "$py" - <<'PY'
 import httpcore
 
