@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import ssl
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from hashlib import sha256
@@ -16,6 +17,7 @@ from httpcore_streams import PlainByteStream
 from tests.helpers._sync.exchange import connection_states, fetch
 from tests.servers.app import pattern
 from tests.servers.base import Server
+from tests.servers.h2server import H2Behaviour, H2ServerFactory
 from tests.servers.raw import RawServerFactory, StallAfterRequest
 
 
@@ -86,3 +88,35 @@ def test_one_tls_http2_connection_shared_by_16_threads_stays_byte_exact(
             for got, expected in results:
                 assert sha256(got).digest() == sha256(expected).digest()
             assert connection_states(pool) == ["HTTP/2, IDLE, 0 streams"]
+
+
+def test_threads_racing_for_the_connection_window_upload_whole(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext
+) -> None:
+    """Uploads in threads share the connection window: one may see it open and find it
+    spent by another before it sends. That thread waits for more, and its body goes out
+    whole: it is not taken for answered, reset, and left waiting for an answer."""
+    server = h2_server(H2Behaviour(connection_window_stays_small=True, initial_window_size=1 << 20))
+    bodies = [random.Random(i).randbytes(200_000 + i) for i in range(THREADS)]
+    timeouts = {"timeout": {"read": 10, "write": 10, "pool": 10}}
+    with SyncConnectionPool(http2=True, max_connections=1, ssl_context=h2_context) as pool:
+
+        def upload(body: bytes) -> bytes:
+            start.wait()
+            echoed = fetch(
+                pool, server.url("/echo"), b"POST", stream=PlainByteStream(body), ext=timeouts
+            )
+            assert echoed[0] == 200
+            return echoed[2]
+
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # threads switch often: the race shows in every round
+        try:
+            for _ in range(3):
+                start = threading.Barrier(THREADS, timeout=10)
+                with ThreadPoolExecutor(THREADS) as executor:
+                    echoed = list(executor.map(upload, bodies, timeout=60))
+                assert echoed == bodies
+                assert connection_states(pool) == ["HTTP/2, IDLE, 0 streams"]
+        finally:
+            sys.setswitchinterval(interval)

@@ -366,15 +366,18 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             for chunk in body:
                 while chunk:
                     size = self._wait_for_window(request, stream_id)
-                    if not size:  # answered already: see below
+                    if size is None:  # answered already: see below
                         self._abandon_body(request, stream_id)
                         return
                     with self._send_lock:
                         self._check_stream_writable(stream_id)
                         with self._h2_lock:
+                            # Another stream may have spent the connection window since.
                             size = min(size, self._h2.local_flow_control_window(stream_id))
-                            self._h2.send_data(stream_id, chunk[:size])
-                        self._write(request.timeouts.write)
+                            if size:
+                                self._h2.send_data(stream_id, chunk[:size])
+                        if size:
+                            self._write(request.timeouts.write)
                     chunk = chunk[size:]
             with self._send_lock:
                 self._check_stream_writable(stream_id)
@@ -411,23 +414,28 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 recycled=self._recycled(),
             )
 
-    def _wait_for_window(self, request: Request, stream_id: int) -> int:
-        """Bytes we may send on ``stream_id`` now, reading until the server opens the
-        window; 0 once the server has answered whole (ended or reset the stream)."""
+    def _wait_for_window(self, request: Request, stream_id: int) -> int | None:
+        """Bytes we may send on ``stream_id`` now (more than 0), reading until the server
+        opens the window; None once the server has answered whole (ended or reset the
+        stream)."""
+        window = 0
 
         def window_open() -> bool:
+            nonlocal window
             if stream_id in self._answered_whole:
                 return True
             self._check_stream_writable(stream_id)  # whatever events are queued
             with self._h2_lock:
-                return self._h2.local_flow_control_window(stream_id) > 0
+                # Read here, with the check: threads share the connection window, and
+                # one may spend it between another's check and a second look.
+                window = min(
+                    self._h2.local_flow_control_window(stream_id),
+                    self._h2.max_outbound_frame_size,
+                )
+            return window > 0
 
         self._receive_until(stream_id, window_open, request.timeouts.read)
-        if stream_id in self._answered_whole:
-            return 0
-        with self._h2_lock:
-            window = self._h2.local_flow_control_window(stream_id)
-            return min(window, self._h2.max_outbound_frame_size)
+        return None if stream_id in self._answered_whole else window
 
     def _write(self, timeout: float | None, *, after_failure: bool = False) -> None:
         """Write what h2 has queued, until nothing is: clean-up may queue more meanwhile
