@@ -414,7 +414,7 @@ async def test_a_request_whose_connection_fails_before_any_answer_goes_once_more
     h2_server: H2ServerFactory, h2_context: ssl.SSLContext, behaviour: H2Behaviour, message: str
 ) -> None:
     # An unusable content-length is an error of the whole connection, whichever h2 is
-    # installed (h2 3.2 to 4.2 took the last value, and read "+9" as 9), so the request looks
+    # installed (h2 3.2 to 4.2 took the first value, and read "+9" as 9), so the request looks
     # like one lost with its connection: it goes once more, on a new connection, and
     # then fails; it does not open connection after connection.
     server = h2_server(behaviour)
@@ -423,6 +423,30 @@ async def test_a_request_whose_connection_fails_before_any_answer_goes_once_more
             await fetch(pool, server.url("/bad"), ext={"timeout": {"read": 5}})
         assert (await fetch(pool, server.url("/")))[0] == 200
     assert server.stats.connections == 3  # the request twice, then the next one
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "behaviour",
+    [
+        H2Behaviour(conflicting_length_paths={"/bytes"}),
+        H2Behaviour(signed_length_paths={"/bytes"}),
+    ],
+    ids=["conflicting", "signed"],
+)
+async def test_the_content_length_of_a_head_response_is_not_checked(
+    h2_server: H2ServerFactory, h2_context: ssl.SSLContext, behaviour: H2Behaviour
+) -> None:
+    # As in every h2: a HEAD response's Content-Length describes a body never sent.
+    server = h2_server(behaviour)
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        assert await fetch(pool, server.url("/bytes?size=0"), method=b"HEAD") == (
+            200,
+            b"",
+            "HTTP/2",
+        )
+        assert (await fetch(pool, server.url("/")))[0] == 200
+    assert server.stats.connections == 1
 
 
 @pytest.mark.anyio

@@ -8,8 +8,9 @@ malformed: a stream error (§8.1.1), so only its own request fails.
 
 Content-Length is the exception. h2 4.3 and later reject a value that is not digits, or
 two values that differ, as an error of the whole connection, before we see the fields;
-h2 3.2 to 4.2 take the last value. :func:`content_length_problem` applies h2 4.3's rule
-for every h2 in our range, so the outcome does not depend on which one is installed.
+h2 3.2 to 4.2 take the first value, read as ``int()`` reads it (``+9``, `` 9``, ``1_0``).
+:func:`content_length_problem` applies h2 4.3's rule for every h2 in our range, so the
+outcome does not depend on which one is installed.
 """
 
 from __future__ import annotations

@@ -187,6 +187,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         self._closed = False
         self._settings_received = False
         self._answered_streams: set[int] = set()
+        #: Streams of HEAD requests, whose Content-Length describes a body never sent.
+        self._head_streams: set[int] = set()
         #: Streams whose response the server has ended or reset while we may still send.
         self._answered_whole: set[int] = set()
         self._goaway_filter = GoAwayFilter()
@@ -338,6 +340,8 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 except h2.exceptions.ProtocolError as exc:
                     raise LocalProtocolError(describe(exc)) from exc
                 self._events[stream_id] = deque()
+                if request.method == b"HEAD":
+                    self._head_streams.add(stream_id)
                 self._streams_opened += 1
                 self._queued_headers += 1
                 return stream_id, self._queued_headers
@@ -703,17 +707,11 @@ class SyncHTTP2Connection(SyncConnectionInterface):
             error = RemoteProtocolError(describe(exc))
             self._fail(error)
             raise error from exc
+        self._check_content_lengths(events)
         must_answer = False
         touched: set[int] | None = set()
         for event in events:
             if isinstance(event, _FIELD_EVENTS):
-                invalid_length = content_length_problem(event.headers)
-                if invalid_length is not None:  # the whole connection, as h2 4.3 has it
-                    error = RemoteProtocolError(invalid_length)
-                    self._fail(error)
-                    with self._h2_lock, contextlib.suppress(h2.exceptions.ProtocolError):
-                        self._h2.close_connection(h2.errors.ErrorCodes.PROTOCOL_ERROR)
-                    raise error
                 trailers = isinstance(event, h2.events.TrailersReceived)
                 problem = response_fields_problem(event.headers, trailers)
                 if problem is not None:
@@ -751,6 +749,20 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         if self._goaway_last_stream_id is not None:
             touched = None
         return touched, must_answer
+
+    def _check_content_lengths(self, events: list[Any]) -> None:
+        """Fail the connection, as h2 4.3 and later do whichever h2 is installed, if a
+        response's Content-Length is unusable (see ``_http2_fields``); before any event
+        is filed, as h2 drops the whole batch. HEAD responses are exempt, as in h2."""
+        for event in events:
+            if isinstance(event, _FIELD_EVENTS) and event.stream_id not in self._head_streams:
+                problem = content_length_problem(event.headers)
+                if problem is not None:
+                    error = RemoteProtocolError(problem)
+                    self._fail(error)
+                    with self._h2_lock, contextlib.suppress(h2.exceptions.ProtocolError):
+                        self._h2.close_connection(h2.errors.ErrorCodes.PROTOCOL_ERROR)
+                    raise error
 
     def _reject_malformed(self, stream_id: int, message: str) -> bool:
         """A malformed response is a stream error (RFC 9113 §8.1.1): reset the stream
@@ -823,6 +835,7 @@ class SyncHTTP2Connection(SyncConnectionInterface):
         events = self._events.pop(stream_id, None)
         if events is None:
             return
+        self._head_streams.discard(stream_id)
         self._answered_streams.discard(stream_id)
         self._answered_whole.discard(stream_id)
         must_write = False
