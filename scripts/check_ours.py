@@ -58,9 +58,9 @@ def problem_with(wheel: Path) -> str | None:
             return f"{name}: {path} is not the one in {wheel.name}"
     if name == "httpcore":  # an upgrade over the other project must leave none of it
         package = root / "httpcore"
-        for path in package.rglob("*"):
-            relative = path.relative_to(root).as_posix()
-            if path.is_file() and "__pycache__" not in path.parts and relative not in hashes:
+        for found in package.rglob("*"):
+            relative = found.relative_to(root).as_posix()
+            if found.is_file() and "__pycache__" not in found.parts and relative not in hashes:
                 return f"httpcore: {relative} is not ours (left by another project?)"
     return None
 
