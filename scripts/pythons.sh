@@ -10,7 +10,7 @@ pyenv_root=${PYENV_ROOT:-$HOME/.pyenv}
 for minor in 3.10 3.11 3.12 3.13; do
     found=""
     for candidate in "$pyenv_root"/versions/"$minor".*/bin/python"$minor" /usr/bin/python"$minor" /usr/local/bin/python"$minor"; do
-        if [ -x "$candidate" ] && "$candidate" -c "import venv" 2>/dev/null; then
+        if [ -x "$candidate" ] && "$candidate" -c "import venv, ensurepip" 2>/dev/null; then
             found=$candidate
             break
         fi
