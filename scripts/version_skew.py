@@ -1,37 +1,25 @@
 """The version-skew job: each component against the last recorded releases of its siblings.
 
-docs/components.md promises that the components upgrade one by one: a new pool 1.x under an
-older proxy 1.x, and the reverse. RELEASES.toml records every release (distribution, version,
-commit). Besides the baseline (all five built from the current tree), for each
-distribution X this asks for two combinations of the five wheels:
+Wheels of each distribution from the current tree and from its last release in RELEASES.toml
+(``git archive`` of its commit); besides the all-current baseline, for each distribution X:
+A X (X current, every sibling released) and B X (X released, every sibling current).
+Combinations of the same git trees run once. One that our own ranges exclude (a wheel's
+``Requires-Dist`` on a sibling) is reported and not installed; any other is installed in a
+fresh venv from a find-links dir of exactly its five wheels, through uv's resolver as a user
+would (a failure fails), then checked by scripts/check_ours.py and tested by ``pytest
+tests/httpcore tests/compat_httpx`` with ``CI=true``. docs/components.md says why.
 
-- A: X built from the current tree, every sibling built from its last recorded release;
-- B: X built from its last recorded release, every sibling from the current tree.
-
-A combination whose wheels are all the same as an earlier one's (same ``packages/<dist>``
-git tree, no uncommitted change) is skipped, and said so. Each combination that runs gets a
-fresh venv and a find-links dir holding exactly its five wheels, installed through the
-resolver as a user would (``httpcore>=0.12.4,<0.13`` and ``httpx[http2]==0.17.1``, never
-``--no-deps``); the test tools are added on top without moving what the resolver chose.
-Then an import check and ``pytest tests/httpcore tests/compat_httpx`` from the repository
-root.
-
-A combination that the declared ranges exclude (the resolver finds no solution) is
-reported, not failed; only the all-current combination must always install. Exit status:
-0 all ran combinations passed, 1 one failed, 2 the job could not be set up.
-
-Usage: ``python3 scripts/version_skew.py [--hypercorn-python PATH] [--keep]``, with uv on
-PATH. httpx[http2] 0.17 pins h2 3, too old for hypercorn, so the tests' hypercorn runs out
-of process under ``--hypercorn-python`` (default: ``$HTTPCORE_TEST_HYPERCORN_PYTHON``), an
-interpreter with hypercorn and trustme; without one, the job makes one.
+Usage: ``python3 scripts/version_skew.py --hypercorn-python PATH [--python 3.11] [--keep]``
+(Python 3.11+, uv on PATH). PATH, default ``$HTTPCORE_TEST_HYPERCORN_PYTHON``, has hypercorn
+and trustme (``"$(hatch env find peers)/bin/python"``): httpx[http2] 0.17 pins h2 3, too old
+for hypercorn. Exit status: 0 all that ran passed, 1 one failed, 2 the job could not be set up.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import json
+import email
+import operator
 import os
 import re
 import shutil
@@ -42,13 +30,13 @@ import time
 import zipfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DESCRIPTION = "Each component against its siblings' last recorded releases, and back."
+Done = subprocess.CompletedProcess[str]
+
 ROOT = Path(__file__).resolve().parent.parent
-RELEASES = ROOT / "RELEASES.toml"
 #: In dependency order; the last one is the meta-package.
 DISTRIBUTIONS = (
     "httpcore-interfaces",
@@ -62,21 +50,10 @@ USER_REQUIREMENTS = ("httpcore>=0.12.4,<0.13", "httpx[http2]==0.17.1")
 TEST_TOOLS = ("pytest", "pytest-timeout", "trustme", "pproxy", "anyio", "trio", "hypothesis")
 TESTS = ("tests/httpcore", "tests/compat_httpx")
 HYPERCORN_VARIABLE = "HTTPCORE_TEST_HYPERCORN_PYTHON"
-NO_SOLUTION = "No solution found when resolving dependencies"
-#: Resolver failures that are not about ranges: a missing wheel or package is a failure.
-NOT_FOUND = re.compile(r"was not found in the (package registry|provided package locations)")
-
-if sys.version_info >= (3, 11):
-    import tomllib
-
-    def load_toml(path: Path) -> dict[str, Any]:
-        with path.open("rb") as file:
-            return tomllib.load(file)
-
-else:  # pragma: no cover - re-executed under 3.11 by main()
-
-    def load_toml(path: Path) -> dict[str, Any]:
-        raise SystemExit("version_skew.py needs Python 3.11+ (tomllib)")
+#: uv caches a wheel by name and version: a changed tree built with an unchanged version
+#: must not be served from an earlier build.
+REFRESH = [arg for name in DISTRIBUTIONS for arg in ("--refresh-package", name)]
+OPERATORS = {">=": operator.ge, "<": operator.lt, "==": operator.eq}
 
 
 class SetupError(Exception):
@@ -92,402 +69,322 @@ class Release:
 
 @dataclass(frozen=True)
 class Component:
-    """One distribution's wheel as a combination uses it."""
+    """One distribution's wheel as the combinations use it."""
 
     distribution: str
     version: str
-    origin: str  # "current" or "release <short commit>"
-    tree: str  # the packages/<dist> git tree, or "worktree" for uncommitted changes
+    tree: str  # the packages/<dist> git tree, or "worktree" when it has uncommitted changes
     wheel: Path
+    ranges: Mapping[str, str] = field(default_factory=dict)  # Requires-Dist on siblings
+    release: str = ""  # a release's short commit, when its tree is not the current one
 
     @property
-    def label(self) -> str:
-        mark = "" if self.origin == "current" else "@" + self.origin.split()[1]
+    def label(self) -> str:  # "pool 1.0.0@e20632a" for a release, "pool 1.1.0" for current
+        mark = f"@{self.release}" if self.release else ""
         return f"{short(self.distribution)} {self.version}{mark}"
 
 
-@dataclass
+@dataclass(eq=False)
 class Combination:
     """One set of five wheels, and the asked combinations ("A pool", "B proxy") it is."""
 
     name: str
     components: tuple[Component, ...]
-    covers: list[str]
+    covers: list[str] = field(default_factory=list)
 
     @property
     def versions(self) -> str:
         return ", ".join(component.label for component in self.components)
-
-    @property
-    def covered(self) -> str:
-        """What it covers: "base; A: pool; B: proxy" ("all" for all five)."""
-        parts = [] if "all current" not in self.covers else ["base"]
-        for code in ("A", "B"):
-            names = [c.split()[1] for c in self.covers if c.startswith(code + " ")]
-            if names:
-                listed = "all" if len(names) == len(DISTRIBUTIONS) else ",".join(names)
-                parts.append(f"{code}: {listed}")
-        return "; ".join(parts)
-
-
-@dataclass
-class Outcome:
-    combination: Combination
-    result: str  # "passed", "excluded by the declared ranges", "FAILED: ..."
-    seconds: float
-
-    @property
-    def failed(self) -> bool:
-        return self.result.startswith("FAILED")
 
 
 def short(distribution: str) -> str:
     return distribution.removeprefix("httpcore-")
 
 
-def module(distribution: str) -> str:
-    return distribution.replace("-", "_")
+def version_key(version: str) -> tuple[int, ...]:
+    """A final release's numbers, 1.1 == 1.1.0; anything else (a pre-release) stops the job."""
+    if not re.fullmatch(r"\d+(\.\d+)*", version):
+        raise SetupError(f"version {version!r}: only final releases (such as 1.2.0) are supported")
+    numbers = [int(part) for part in version.split(".")]
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
 
 
-def run(
-    args: Sequence[str | Path],
-    *,
-    cwd: Path = ROOT,
-    env: Mapping[str, str] | None = None,
-    capture: bool = True,
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(arg) for arg in args],
-        cwd=cwd,
-        env=env,
-        text=True,
-        stdout=subprocess.PIPE if capture else None,
-        stderr=subprocess.STDOUT if capture else None,
-        check=False,
-    )
+def allows(specifier: str, version: str) -> bool:
+    """Whether `version` is in `specifier`: only forms ours use (>=1.0,<2; ==1.0.1), or it stops."""
+    for clause in specifier.replace(" ", "").split(","):
+        found = re.fullmatch(r"(>=|<|==)(\d+(?:\.\d+)*)", clause)
+        if found is None:
+            raise SetupError(f"specifier {specifier!r}: only >=X, <X and ==X are supported")
+        if not OPERATORS[found[1]](version_key(version), version_key(found[2])):
+            return False
+    return True
 
 
-def git(*args: str) -> str:
-    done = run(["git", *args])
-    if done.returncode != 0:
-        raise SetupError(f"git {' '.join(args)}: {done.stdout.strip()}")
-    return done.stdout.strip()
+def sibling_ranges(metadata: str) -> dict[str, str]:
+    """A wheel's METADATA: {sibling: specifier} for each Requires-Dist on one of ours."""
+    ranges = {}
+    for requirement in email.message_from_string(metadata).get_all("Requires-Dist") or []:
+        found = re.fullmatch(r"([A-Za-z0-9._-]+)\s*(.*)", requirement.strip())
+        if found is None:
+            raise SetupError(f"Requires-Dist {requirement!r}: not understood")
+        name, rest = re.sub(r"[-_.]+", "-", found[1]).lower(), found[2]
+        if name == "httpcore" or name.startswith("httpcore-"):
+            if name not in DISTRIBUTIONS or re.search(r"[;\[@]", rest):
+                raise SetupError(f"Requires-Dist {requirement!r}: not a range on a sibling")
+            ranges[name] = rest.strip("()")
+    return ranges
 
 
-def version_in(text: str) -> str:
-    found = re.search(r"""^__version__\s*=\s*["']([^"']+)["']""", text, re.MULTILINE)
-    if found is None:
-        raise SetupError("no __version__ in an __about__.py")
-    return found.group(1)
+def exclusion(components: Sequence[Component]) -> str | None:
+    """Why our declared ranges exclude these wheels together, or None if they allow them."""
+    versions = {c.distribution: c.version for c in components}
+    for component in components:
+        for sibling, specifier in component.ranges.items():
+            if not allows(specifier, versions[sibling]):
+                here = versions[sibling]
+                return f"{component.label} requires {sibling}{specifier}, here {here}"
+    return None
 
 
-def about(distribution: str) -> str:
-    return f"packages/{distribution}/src/{module(distribution)}/__about__.py"
+def read_toml(path: Path) -> Any:
+    if sys.version_info >= (3, 11):  # mypy checks this file as 3.10
+        import tomllib
+
+        try:
+            with path.open("rb") as file:
+                return tomllib.load(file)
+        except (OSError, ValueError) as error:
+            raise SetupError(f"{path.name}: {error}") from None
+    raise SetupError("version_skew.py needs Python 3.11+ (tomllib): run it with python3.11")
 
 
-def numeric(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", version))
-
-
-def ensure_commit(commit: str) -> None:
-    """The commit is here, or fetched once (a shallow CI clone), or the job stops."""
-    if run(["git", "cat-file", "-e", f"{commit}^{{commit}}"]).returncode == 0:
-        return
-    fetched = run(["git", "fetch", "-q", "--depth=1", "origin", commit])
-    if run(["git", "cat-file", "-e", f"{commit}^{{commit}}"]).returncode != 0:
-        raise SetupError(
-            f"commit {commit} (RELEASES.toml) is not in this clone and fetching it failed:\n"
-            f"{fetched.stdout.strip()}\nclone with full history (fetch-depth: 0) and retry"
-        )
-
-
-def load_releases() -> dict[str, Release]:
+def load_releases(path: Path) -> dict[str, Release]:
     """The last release of each distribution, after checking every entry."""
-    if not RELEASES.is_file():
-        raise SetupError(f"{RELEASES} is missing")
-    entries = load_toml(RELEASES).get("release", [])
     last: dict[str, Release] = {}
-    for index, entry in enumerate(entries, 1):
-        where = f"RELEASES.toml, release #{index}"
+    for index, entry in enumerate(read_toml(path).get("release", []), 1):
+        where = f"{path.name}, release #{index}"
         if not isinstance(entry, dict) or set(entry) != {"distribution", "version", "commit"}:
             raise SetupError(f"{where}: needs exactly distribution, version, commit")
-        release = Release(str(entry["distribution"]), str(entry["version"]), str(entry["commit"]))
+        release = Release(**{key: str(value) for key, value in entry.items()})
         if release.distribution not in DISTRIBUTIONS:
             raise SetupError(f"{where}: unknown distribution {release.distribution!r}")
         if not re.fullmatch(r"[0-9a-f]{40}", release.commit):
             raise SetupError(f"{where}: commit must be 40 lowercase hex digits")
-        previous = last.get(release.distribution)
-        if previous is not None and numeric(release.version) <= numeric(previous.version):
+        previous, key = last.get(release.distribution), version_key(release.version)
+        if previous and key <= version_key(previous.version):
             raise SetupError(f"{where}: {release.version} is not above {previous.version}")
         last[release.distribution] = release
-    for distribution in DISTRIBUTIONS:
-        found = last.get(distribution)
-        if found is None:
-            raise SetupError(f"RELEASES.toml has no release of {distribution}")
-        ensure_commit(found.commit)
-        recorded = version_in(git("show", f"{found.commit}:{about(distribution)}"))
-        if recorded != found.version:
-            raise SetupError(
-                f"RELEASES.toml: {distribution} {found.version} at {found.commit[:10]}, "
-                f"but its __about__.py there says {recorded}"
-            )
+    missing = [d for d in DISTRIBUTIONS if d not in last]
+    if missing:
+        raise SetupError(f"{path.name} has no release of {', '.join(missing)}")
     return last
+
+
+def plan(current: Mapping[str, Component], released: Mapping[str, Component]) -> list[Combination]:
+    """The distinct combinations, in the order first asked, each with what it covers: "all
+    current", then "A X" and "B X" for each distribution. Named after the distributions whose
+    last release is not the current tree: "pool current + proxy released"."""
+    asked = [("all current", {**current})]
+    for d in DISTRIBUTIONS:
+        asked += [(f"A {short(d)}", {**released, d: current[d]})]
+        asked += [(f"B {short(d)}", {**current, d: released[d]})]
+    differing = [d for d in DISTRIBUTIONS if released[d].tree != current[d].tree]
+    distinct: dict[tuple[str, ...], Combination] = {}
+    for code, chosen in asked:
+        key = tuple(chosen[d].tree for d in DISTRIBUTIONS)
+        if key not in distinct:
+            moved = sorted((chosen[d] for d in differing), key=lambda c: bool(c.release))
+            named = " + ".join(
+                f"{short(c.distribution)} {'released' if c.release else 'current'}" for c in moved
+            )
+            named = named if any(c.release for c in moved) else "all current"
+            distinct[key] = Combination(named, tuple(chosen[d] for d in DISTRIBUTIONS))
+        distinct[key].covers.append(code)
+    return list(distinct.values())
+
+
+def run(args: Sequence[object], env: Mapping[str, str] | None = None, capture: bool = True) -> Done:
+    """Output and errors captured together, or left on the terminal."""
+    out, err = (subprocess.PIPE, subprocess.STDOUT) if capture else (None, None)
+    try:
+        return subprocess.run(
+            [str(a) for a in args], cwd=ROOT, env=env, stdout=out, stderr=err, text=True
+        )
+    except OSError as error:  # no such program
+        raise SetupError(str(error)) from None
+
+
+def must(*args: object) -> str:
+    done = run(args)
+    if done.returncode != 0:
+        raise SetupError(f"{' '.join(map(str, args))}:\n{done.stdout.strip()}")
+    return done.stdout.strip()
+
+
+def build(distribution: str, tree: str, work: Path, release: Release | None = None) -> Component:
+    """A wheel of packages/<dist>, from the working tree or from `git archive` of a release."""
+    source, tag = ROOT / "packages" / distribution, "current"
+    if release is not None:
+        tag = release.commit[:7]
+        source = work / "src" / f"{distribution}-{tag}"
+        source.mkdir(parents=True)
+        must(
+            "git", "archive", "-o", source / "tree.tar", f"{release.commit}:packages/{distribution}"
+        )
+        must("tar", "-xf", source / "tree.tar", "-C", source)
+    out = work / "wheels" / f"{distribution}-{tag}"
+    must("uv", "build", "-q", "--wheel", source, "-o", out)
+    [wheel] = out.glob("*.whl")
+    version = wheel.name.split("-")[1]
+    if release is not None and version != release.version:
+        raise SetupError(
+            f"RELEASES.toml: {distribution} {release.version} at {release.commit[:10]},"
+            f" but that tree builds {wheel.name}"
+        )
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        ranges = sibling_ranges(archive.read(metadata).decode())
+    return Component(distribution, version, tree, wheel, ranges, "" if release is None else tag)
 
 
 def current_tree(distribution: str) -> str:
     """The committed tree of packages/<dist>, or "worktree" if it has uncommitted changes."""
     path = f"packages/{distribution}"
-    if git("status", "--porcelain", "--untracked-files=all", "--", path):
+    if must("git", "status", "--porcelain", "--untracked-files=all", "--", path):
         return "worktree"
-    return git("rev-parse", f"HEAD:{path}")
+    return must("git", "rev-parse", f"HEAD:{path}")
 
 
-def build_wheel(source: Path, out: Path, expected_version: str) -> Path:
-    done = run(["uv", "build", "-q", "--wheel", source, "-o", out])
-    if done.returncode != 0:
-        raise SetupError(f"building a wheel of {source} failed:\n{done.stdout}")
-    wheels = list(out.glob("*.whl"))
-    if len(wheels) != 1:
-        raise SetupError(f"expected one wheel in {out}, found {wheels}")
-    version = wheels[0].name.split("-")[1]
-    if version != expected_version:
-        raise SetupError(f"{wheels[0].name}: expected version {expected_version}")
-    return wheels[0]
-
-
-def build_release(release: Release, work: Path, tree: str) -> Component:
-    """The release's wheel, built from `git archive <commit> packages/<dist>`."""
-    source = work / "src" / f"{release.distribution}-{release.commit[:10]}"
-    source.mkdir(parents=True)
-    tar = source / "release.tar"
-    git(
-        "archive",
-        "--format=tar",
-        "-o",
-        str(tar),
-        release.commit,
-        f"packages/{release.distribution}",
-    )
-    unpacked = run(["tar", "-xf", tar, "-C", source])
-    if unpacked.returncode != 0:
-        raise SetupError(f"unpacking {release.commit[:10]}: {unpacked.stdout}")
-    tar.unlink()
-    out = work / "wheels" / f"release-{release.distribution}"
-    wheel = build_wheel(source / "packages" / release.distribution, out, release.version)
-    origin = f"release {release.commit[:7]}"
-    return Component(release.distribution, release.version, origin, tree, wheel)
-
-
-def build_current(distribution: str, work: Path, tree: str) -> Component:
-    version = version_in((ROOT / about(distribution)).read_text())
-    out = work / "wheels" / f"current-{distribution}"
-    wheel = build_wheel(ROOT / "packages" / distribution, out, version)
-    return Component(distribution, version, "current", tree, wheel)
-
-
-def plan(current: dict[str, Component], released: dict[str, Component]) -> list[Combination]:
-    """The distinct combinations, in the order first asked, each with what it covers.
-
-    Asked: "all current" (the baseline, which must always install and pass), then for each
-    distribution X, A = X current with its siblings released, and B = X released with its
-    siblings current. A release whose tree is the current one is the current wheel, so most
-    of these coincide; each distinct set of wheels is named after the distributions whose
-    release differs from the current tree ("pool current + proxy released")."""
-    asked: list[tuple[str, tuple[Component, ...]]] = [
-        ("all current", tuple(current[d] for d in DISTRIBUTIONS))
+def execute(combination: Combination, here: Path, python: str, peer: str) -> str:
+    """Install one combination as a user would, check it is ours and test it: the result."""
+    why = exclusion(combination.components)
+    if why is not None:
+        print(f"  not installed: {why}")
+        if combination.name == "all current":
+            return "FAILED: the current tree's own ranges exclude it"
+        return "excluded by the declared ranges"
+    links, venv = here / "links", here / "venv"
+    links.mkdir(parents=True)
+    for component in combination.components:
+        shutil.copy(component.wheel, links)
+    venv_python = venv / "bin" / "python"
+    install = ["uv", "pip", "install", "-q", "-p", venv_python, "--find-links", links, *REFRESH]
+    pins = [f"{c.distribution}=={c.version}" for c in combination.components]
+    constraints = here / "constraints.txt"
+    steps: list[tuple[str, list[object]]] = [
+        ("uv venv", ["uv", "venv", "-q", "-p", python, venv]),
+        # What a user installs, through the resolver; the ranges allow it, so it must work.
+        ("install", [*install, *pins, *USER_REQUIREMENTS]),
+        ("freeze", ["uv", "pip", "freeze", "-q", "-p", venv_python]),
+        # The test tools on top, without moving anything the resolver chose.
+        ("test tools do not fit", [*install, "-c", constraints, *TEST_TOOLS]),
+        # Every httpcore* installed is this combination's wheel, byte for byte.
+        ("check_ours", [venv_python, ROOT / "scripts" / "check_ours.py", links]),
     ]
-    for distribution in DISTRIBUTIONS:
-        for code, own, siblings in (("A", current, released), ("B", released, current)):
-            chosen = tuple(own[d] if d == distribution else siblings[d] for d in DISTRIBUTIONS)
-            asked.append((f"{code} {short(distribution)}", chosen))
-    distinct: dict[tuple[str, ...], Combination] = {}
-    for code, components in asked:
-        key = tuple(component.tree for component in components)
-        if key not in distinct:
-            distinct[key] = Combination(name(current, released, components), components, [])
-        distinct[key].covers.append(code)
-    return list(distinct.values())
+    for label, command in steps:
+        done = run(command)
+        if label == "freeze":
+            constraints.write_text(done.stdout)
+        elif done.stdout.strip():
+            print("\n".join("  | " + line for line in done.stdout.rstrip().splitlines()))
+        if done.returncode != 0:
+            return f"FAILED: {label}"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env.update(VIRTUAL_ENV=str(venv), PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    env.update({"CI": "true", HYPERCORN_VARIABLE: peer})  # CI: no nginx fails, never skips
+    sys.stdout.flush()
+    pytest = [venv_python, "-m", "pytest", "-p", "no:cacheprovider", "-q", *TESTS]
+    tested = run(pytest, env=env, capture=False)
+    return "passed" if tested.returncode == 0 else f"FAILED: pytest (exit {tested.returncode})"
 
 
-def name(
-    current: dict[str, Component],
-    released: dict[str, Component],
-    components: tuple[Component, ...],
-) -> str:
-    """Named after the distributions whose release differs from the current tree only:
-    "pool current + proxy released", "interfaces current, the rest released"."""
-    differing = [c for c in components if released[c.distribution] is not current[c.distribution]]
-    new = [short(c.distribution) for c in differing if c is current[c.distribution]]
-    old = [short(c.distribution) for c in differing if c is not current[c.distribution]]
-    if not old:
-        return "all current"
-    if not new:
-        return "all released" if len(old) > 2 else f"{' + '.join(old)} released"
-    if len(differing) <= 2:
-        return f"{new[0]} current + {old[0]} released"
-    if len(new) <= len(old):
-        return f"{' + '.join(new)} current, the rest released"
-    return f"{' + '.join(old)} released, the rest current"
+def skew(work: Path, python: str, peer: str) -> int:
+    started = time.monotonic()
+    last = load_releases(ROOT / "RELEASES.toml")
+    probe = run([peer, "-c", "import hypercorn, trustme"])
+    if probe.returncode != 0:
+        raise SetupError(f"--hypercorn-python {peer}: {probe.stdout.strip()}")
+    for release in last.values():  # a shallow clone (CI) may lack it: fetched, or it stops
+        if run(["git", "cat-file", "-e", f"{release.commit}^{{commit}}"]).returncode != 0:
+            must("git", "fetch", "-q", "--depth=1", "origin", release.commit)
+    trees = {d: current_tree(d) for d in DISTRIBUTIONS}
+    old = {d: must("git", "rev-parse", f"{last[d].commit}:packages/{d}") for d in DISTRIBUTIONS}
+    head = must("git", "rev-parse", "--short=10", "HEAD")
+    print(f"version skew: last releases from RELEASES.toml, current tree at {head}")
+    with ThreadPoolExecutor(max_workers=len(DISTRIBUTIONS)) as pool:
+        jobs = {d: pool.submit(build, d, trees[d], work) for d in DISTRIBUTIONS}
+        old_jobs = {
+            d: pool.submit(build, d, old[d], work, last[d])
+            for d in DISTRIBUTIONS
+            if old[d] != trees[d]
+        }
+        current = {d: job.result() for d, job in jobs.items()}
+        released = {d: old_jobs[d].result() if d in old_jobs else current[d] for d in DISTRIBUTIONS}
+    for d in DISTRIBUTIONS:
+        state = "same tree" if d not in old_jobs else "differs"
+        state += " (uncommitted changes)" * (trees[d] == "worktree")
+        print(
+            f"  {d:<20} current {current[d].version:<7} last release {last[d].version:<7}"
+            f" @ {last[d].commit[:10]}  {state}"
+        )
 
+    combinations = plan(current, released)
+    asked = sum(len(c.covers) for c in combinations)
+    print(
+        f"\n{asked} combinations asked (all current; A X = X current, siblings released;"
+        f" B X = X released, siblings current), {len(combinations)} distinct:"
+    )
+    for combination in combinations:
+        print(f"  {combination.name}: {', '.join(combination.covers)}")
+    if len(combinations) == 1:
+        print("  every last release is the current tree: ONE combination runs, all current")
+    print(f"  hypercorn peer: {peer}")
 
-def installed_matches(wheel: Path, site_packages: Path) -> str | None:
-    """None if every file of the wheel is installed byte for byte, else the first that is not.
+    outcomes: list[tuple[Combination, str, float]] = []
+    for index, combination in enumerate(combinations, 1):
+        print(f"\n=== {combination.name}: {combination.versions}")
+        begun = time.monotonic()
+        result = execute(combination, work / f"combination-{index}", python, peer)
+        outcomes.append((combination, result, time.monotonic() - begun))
+        print(f"--- {combination.name}: {result} ({outcomes[-1][2]:.0f} s)")
 
-    Two wheels may share a name and version (a release and the changed tree after it): this
-    makes sure no cache swapped one for the other."""
-    with zipfile.ZipFile(wheel) as archive:
-        record = next(name for name in archive.namelist() if name.endswith(".dist-info/RECORD"))
-        for line in archive.read(record).decode().splitlines():
-            path, _, rest = line.partition(",")
-            digest = rest.partition(",")[0]
-            if not digest.startswith("sha256=") or ".dist-info/" in path:
-                continue
-            target = site_packages / path
-            if not target.is_file():
-                return f"{path} missing"
-            actual = base64.urlsafe_b64encode(hashlib.sha256(target.read_bytes()).digest())
-            if "sha256=" + actual.decode().rstrip("=") != digest:
-                return f"{path} differs from {wheel.name}"
-    return None
-
-
-IMPORT_CHECK = """
-import json, sys
-from importlib.metadata import version
-import httpcore, httpcore_interfaces, httpcore_pool, httpcore_proxy, httpcore_streams, httpx
-expected = json.loads(sys.argv[1])
-assert httpcore.SyncConnectionPool is httpcore_pool.SyncConnectionPool, "not our httpcore"
-assert httpcore.AsyncHTTPProxy is httpcore_proxy.AsyncHTTPProxy, "not our httpcore"
-assert httpcore.__file__.startswith(sys.prefix), httpcore.__file__
-modules = [httpcore_interfaces, httpcore_streams, httpcore_pool, httpcore_proxy, httpcore]
-seen = {m.__name__: m.__version__ for m in modules}
-assert seen == expected, f"imported {seen}, expected {expected}"
-print("  imported:", ", ".join(f"{k} {v}" for k, v in seen.items()))
-print("  with", ", ".join(f"{name} {version(name)}" for name in ("httpx", "h2", "anyio")))
-"""
-
-
-class Runner:
-    def __init__(self, work: Path, python: str, hypercorn_python: str | None) -> None:
-        self.work = work
-        self.python = python
-        self.hypercorn_python = hypercorn_python
-        servers = "".join(path.read_text() for path in (ROOT / "tests/servers").glob("*.py"))
-        self.peer_supported = HYPERCORN_VARIABLE in servers
-        self.count = 0
-
-    def test_requirements(self) -> list[str]:
-        if self.hypercorn_python and self.peer_supported:
-            return list(TEST_TOOLS)
-        # No out-of-process peer: hypercorn must fit into the combination's own venv.
-        return [*TEST_TOOLS, "hypercorn>=0.17"]
-
-    def execute(self, combination: Combination, all_current: bool) -> Outcome:
-        start = time.monotonic()
-        result = self._run(combination, all_current)
-        return Outcome(combination, result, time.monotonic() - start)
-
-    def _run(self, combination: Combination, all_current: bool) -> str:
-        self.count += 1
-        here = self.work / f"combination-{self.count}"
-        links, venv = here / "links", here / "venv"
-        links.mkdir(parents=True)
-        for component in combination.components:
-            shutil.copy(component.wheel, links)
-        made = run(["uv", "venv", "-q", "-p", self.python, venv])
-        if made.returncode != 0:
-            return report(made, "FAILED: uv venv")
-        python = venv / "bin" / "python"
-        common: list[str | Path] = ["uv", "pip", "install", "-q", "-p", python]
-        common += ["--find-links", links]
-        for distribution in DISTRIBUTIONS:
-            common += ["--refresh-package", distribution]
-        pins = [f"{c.distribution}=={c.version}" for c in combination.components]
-
-        # 1. What a user installs, through the resolver: ranges decide.
-        user = run([*common, *pins, *USER_REQUIREMENTS])
-        if user.returncode != 0:
-            output = user.stdout
-            if NO_SOLUTION in output and not NOT_FOUND.search(output):
-                if all_current:
-                    return report(user, "FAILED: the current tree does not resolve")
-                print(indent(output))
-                return "excluded by the declared ranges"
-            return report(user, "FAILED: install")
-        # 2. The test tools on top, without moving anything the resolver chose.
-        frozen = run(["uv", "pip", "freeze", "-q", "-p", python])
-        constraints = here / "constraints.txt"
-        constraints.write_text(frozen.stdout)
-        tools = run([*common, "-c", constraints, *self.test_requirements()])
-        if tools.returncode != 0:
-            return report(tools, "FAILED: test tools do not fit (try --hypercorn-python)")
-        checked = run(["uv", "pip", "check", "-q", "-p", python])
-        if checked.returncode != 0:
-            return report(checked, "FAILED: uv pip check")
-
-        site_packages = next((venv / "lib").glob("python*/site-packages"))
-        for component in combination.components:
-            mismatch = installed_matches(component.wheel, site_packages)
-            if mismatch is not None:
-                print(f"  installed {component.label}: {mismatch}")
-                return "FAILED: installed files are not this combination's wheels"
-        expected = {module(c.distribution): c.version for c in combination.components}
-        imported = run([python, "-c", IMPORT_CHECK, json.dumps(expected)])
-        if imported.returncode != 0:
-            return report(imported, "FAILED: import check")
-        print(imported.stdout.rstrip())
-
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-        env["VIRTUAL_ENV"] = str(venv)
-        env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-        if self.hypercorn_python:
-            env[HYPERCORN_VARIABLE] = self.hypercorn_python
-        command: list[str | Path] = [python, "-m", "pytest", "-p", "no:cacheprovider", "-q"]
-        sys.stdout.flush()
-        tested = run([*command, *TESTS], env=env, capture=False)
-        return "passed" if tested.returncode == 0 else f"FAILED: pytest (exit {tested.returncode})"
-
-
-def indent(text: str) -> str:
-    return "\n".join("  | " + line for line in text.rstrip().splitlines())
-
-
-def report(done: subprocess.CompletedProcess[str], result: str) -> str:
-    print(indent(done.stdout or ""))
-    return result
-
-
-def table(rows: Sequence[tuple[str, ...]]) -> str:
-    versions = "versions (@commit: a release, not the current tree)"
-    header = ("combination", versions, "covers", "result", "seconds")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for row in [header, *rows]:
-        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        lines.append("  ".join(cells).rstrip())
-        if row is header:
-            lines.append("  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    rows = [("combination", "result", "seconds", "versions (@commit: a release, not current)")]
+    rows += [(c.name, result, f"{s:.0f}", c.versions) for c, result, s in outcomes]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    print("\nversion skew summary")
+    for *cells, versions in rows:
+        line = "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+        print(f"{line}  {versions}")
+    failed = sum(result.startswith("FAILED") for _, result, _ in outcomes)
+    verdict = f"{failed} of {len(outcomes)} FAILED" if failed else "no failure"
+    print(
+        f"\nversion skew: {verdict}; {len(outcomes)} ran, {asked - len(outcomes)} skipped as"
+        f" duplicates, {time.monotonic() - started:.0f} s"
+    )
+    return 1 if failed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=DESCRIPTION)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument(
         "--hypercorn-python",
         default=os.environ.get(HYPERCORN_VARIABLE) or None,
-        help=f"an interpreter with hypercorn and trustme (exported as ${HYPERCORN_VARIABLE})",
+        help=f"an interpreter with hypercorn and trustme (default: ${HYPERCORN_VARIABLE})",
     )
     parser.add_argument("--python", default="3.11", help="the venvs' Python (uv venv -p)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir")
     args = parser.parse_args(argv)
-    if shutil.which("uv") is None:
-        print("version_skew: uv is not on PATH", file=sys.stderr)
-        return 2
-
-    started = time.monotonic()
+    if not args.hypercorn_python:
+        parser.error(
+            f"give --hypercorn-python PATH or set ${HYPERCORN_VARIABLE}: an interpreter with"
+            ' hypercorn and trustme, such as "$(hatch env find peers)/bin/python"'
+            " (httpx[http2] 0.17 pins h2 3, too old for hypercorn)"
+        )
     work = Path(tempfile.mkdtemp(prefix="version-skew-"))
     try:
-        return skew(work, args.python, args.hypercorn_python, started)
+        return skew(work, args.python, args.hypercorn_python)
     except SetupError as error:
         print(f"version_skew: {error}", file=sys.stderr)
         return 2
@@ -498,103 +395,5 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def make_peer(work: Path, python: str) -> str:
-    """A venv with hypercorn and trustme alone, for the tests' out-of-process hypercorn."""
-    peer = work / "hypercorn-peer"
-    commands: list[list[str | Path]] = [
-        ["uv", "venv", "-q", "-p", python, peer],
-        ["uv", "pip", "install", "-q", "-p", peer / "bin" / "python", "hypercorn>=0.17", "trustme"],
-    ]
-    for command in commands:
-        done = run(command)
-        if done.returncode != 0:
-            raise SetupError(f"making the hypercorn peer: {done.stdout}")
-    return str(peer / "bin" / "python")
-
-
-def skew(work: Path, python: str, hypercorn_python: str | None, started: float) -> int:
-    if hypercorn_python:
-        probe = run([hypercorn_python, "-c", "import hypercorn, trustme"])
-        if probe.returncode != 0:
-            raise SetupError(f"--hypercorn-python {hypercorn_python}: {probe.stdout.strip()}")
-    last = load_releases()
-    trees = {d: current_tree(d) for d in DISTRIBUTIONS}
-    released_trees = {d: git("rev-parse", f"{last[d].commit}:packages/{d}") for d in DISTRIBUTIONS}
-
-    head = git("rev-parse", "HEAD")
-    print(f"version skew: last releases from {RELEASES.name}, current tree at {head[:10]}")
-    with ThreadPoolExecutor(max_workers=len(DISTRIBUTIONS)) as pool:
-        current_jobs = {d: pool.submit(build_current, d, work, trees[d]) for d in DISTRIBUTIONS}
-        release_jobs = {
-            d: pool.submit(build_release, last[d], work, released_trees[d])
-            for d in DISTRIBUTIONS
-            if released_trees[d] != trees[d]
-        }
-        current = {d: job.result() for d, job in current_jobs.items()}
-        released = {d: job.result() for d, job in release_jobs.items()}
-    for distribution in DISTRIBUTIONS:
-        release = last[distribution]
-        if distribution in released:
-            state = "differs" if trees[distribution] != "worktree" else "uncommitted changes"
-        else:  # the same tree: the same wheel
-            state = "same tree"
-            released[distribution] = current[distribution]
-        print(
-            f"  {distribution:<20} current {current[distribution].version:<7}"
-            f" last release {release.version:<7} @ {release.commit[:10]}  {state}"
-        )
-
-    combinations = plan(current, released)
-    asked = sum(len(c.covers) for c in combinations)
-    print(
-        f"\n{asked} combinations asked (all current; A X = X current, siblings released;"
-        f" B X = X released, siblings current), {len(combinations)} distinct:"
-    )
-    for combination in combinations:
-        first, *rest = combination.covers
-        print(f"  run   {first:<13} as '{combination.name}'")
-        for code in rest:
-            print(f"  skip  {code:<13} same wheels as '{combination.name}'")
-    if [c.name for c in combinations] == ["all current"]:
-        print("  every last release is the current tree: ONE combination runs, all current")
-
-    runner = Runner(work, python, hypercorn_python)
-    if runner.peer_supported and not hypercorn_python:
-        runner.hypercorn_python = make_peer(work, python)
-        print(f"  hypercorn peer: {runner.hypercorn_python} (made; --hypercorn-python reuses one)")
-    elif runner.peer_supported:
-        print(f"  hypercorn peer: {hypercorn_python}")
-    else:  # a tree from before tests/servers could run hypercorn out of process
-        print("  hypercorn: installed in each combination's venv (no out-of-process peer)")
-    outcomes: list[Outcome] = []
-    for combination in combinations:
-        print(f"\n=== {combination.name}: {combination.versions}")
-        outcome = runner.execute(combination, combination.name == "all current")
-        print(f"--- {combination.name}: {outcome.result} ({outcome.seconds:.0f} s)")
-        outcomes.append(outcome)
-
-    rows = [
-        (
-            o.combination.name,
-            o.combination.versions,
-            o.combination.covered,
-            o.result,
-            f"{o.seconds:.0f}",
-        )
-        for o in outcomes
-    ]
-    print("\nversion skew summary\n" + table(rows))
-    failed = [o for o in outcomes if o.failed]
-    total = time.monotonic() - started
-    verdict = f"{len(failed)} of {len(outcomes)} FAILED" if failed else "no failure"
-    print(
-        f"\nversion skew: {verdict}; {len(outcomes)} ran, {asked - len(outcomes)} skipped as"
-        f" duplicates, {total:.0f} s"
-    )
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    if sys.version_info < (3, 11):  # tomllib: rerun under a 3.11 that uv finds or fetches
-        os.execvp("uv", ["uv", "run", "-q", "--no-project", "-p", "3.11", "python", *sys.argv])
     sys.exit(main())
