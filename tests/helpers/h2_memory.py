@@ -94,6 +94,7 @@ class AsyncMemoryStream(AsyncNetworkStream):
         self._changed = anyio.Event()
         self.hold_writes = False
         self.write_gate = anyio.Event()
+        self.held_writes = 0  # writes waiting for write_gate now
         self.push(server.h2.data_to_send())
 
     def push(self, data: bytes) -> None:
@@ -113,8 +114,12 @@ class AsyncMemoryStream(AsyncNetworkStream):
 
     async def write(self, data: bytes, timeout: float | None) -> None:
         if self.hold_writes:
-            with anyio.move_on_after(timeout):
-                await self.write_gate.wait()
+            self.held_writes += 1
+            try:
+                with anyio.move_on_after(timeout):
+                    await self.write_gate.wait()
+            finally:
+                self.held_writes -= 1
             if not self.write_gate.is_set():
                 raise WriteTimeout("write timed out (in memory)")
         self.push(self.server.feed(data))

@@ -4,6 +4,10 @@ failure or a cancellation in between leaves behind.
 One task (or thread) reads for every stream and wakes the others; HEADERS queued in the
 same event-loop turn go out in one write. These tests drive a connection over an
 in-memory server, so that writes can be held or failed, and answers given, at exact points.
+
+Steps are ordered by synchronisation, not by sleeping: ``anyio.wait_all_tasks_blocked()``
+returns once every other task waits (for the socket, a lock, an event), and each test then
+asserts the state its next step relies on; threads signal with events and conditions.
 """
 
 from __future__ import annotations
@@ -104,21 +108,30 @@ def test_threads_share_a_connection() -> None:
 async def test_a_request_cancelled_before_its_write_leaves_the_others_writing() -> None:
     """A queued its HEADERS and waits for the send lock, held by D's body write; then
     ``task.cancel()``. Later requests on the connection must still go out."""
-    stream = AsyncMemoryStream(MemoryH2Server())
+    server = MemoryH2Server()
+    stream = AsyncMemoryStream(server)
     connection = await connect(stream)
     go = asyncio.Event()
+    body_waits = asyncio.Event()
 
     async def body() -> AsyncIterator[bytes]:
+        body_waits.set()
         await go.wait()
         yield b"x" * 10
 
     with anyio.fail_after(5):
         upload = asyncio.create_task(fetch(connection, make_request(b"/d", b"POST", stream=body())))
-        await asyncio.sleep(0.05)  # D's HEADERS are out; its body waits for go
+        await body_waits.wait()
+        await anyio.wait_all_tasks_blocked()
+        assert 1 in server.h2.streams  # D's HEADERS are out; its body waits for go
         stream.hold_writes = True  # D's DATA write will hold the send lock
         cancelled = asyncio.create_task(fetch(connection, make_request(b"/a")))
         go.set()
-        await asyncio.sleep(0.05)
+        await anyio.wait_all_tasks_blocked()
+        assert stream.held_writes == 1  # D's DATA, under the send lock
+        assert 3 not in server.h2.streams
+        assert len(connection._send_lock._waiters) == 1
+        assert not cancelled.done()  # A queued its HEADERS and waits for the send lock
         cancelled.cancel()
         await asyncio.wait([cancelled])
         stream.write_gate.set()
@@ -201,15 +214,18 @@ async def test_a_failed_write_spares_a_request_sent_before_it() -> None:
     with anyio.fail_after(5):
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(run, "s", b"POST")
-            await anyio.sleep(0.05)
-            assert server.requests == [1]
+            await anyio.wait_all_tasks_blocked()
+            assert server.requests == [1]  # S was sent whole and waits for its answer
             stream.fail_next = True
             tasks.start_soon(run, "t", b"GET")
-            await anyio.sleep(0.05)
+            await anyio.wait_all_tasks_blocked()
+            assert not stream.fail_next  # T's write failed
+            assert "s" not in outcomes  # S still waits
             with server.lock:
                 server.h2.ping(b"12345678")
                 stream.push(server.h2.data_to_send())
-            await anyio.sleep(0.05)
+            await anyio.wait_all_tasks_blocked()
+            assert "s" not in outcomes  # the PING was read; S still waits
             stream.push(server.answer(1))
     assert outcomes["s"] == (200, b"ok"), outcomes
     assert isinstance(outcomes["t"], StreamRefused), outcomes
@@ -217,8 +233,8 @@ async def test_a_failed_write_spares_a_request_sent_before_it() -> None:
 
 class DelayedLock:
     """The connection's own bookkeeping lock, except that the first time ``thread`` takes
-    it, ``meanwhile()`` runs and a short sleep follows: a window opened on purpose
-    between a thread's look at its stream and its going to sleep."""
+    it, ``meanwhile()`` runs first: a window opened on purpose between a thread's look at
+    its stream and its going to sleep, held open by ``meanwhile`` as long as it needs."""
 
     def __init__(self, lock: Any, meanwhile: Any) -> None:
         self.lock = lock
@@ -230,7 +246,6 @@ class DelayedLock:
         if threading.current_thread() is self.thread and not self.fired:
             self.fired = True
             self.meanwhile()
-            time.sleep(0.3)
         self.lock.__enter__()
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -254,13 +269,24 @@ def test_no_wake_up_is_lost_between_a_threads_check_and_its_sleep() -> None:
         except Exception as exc:
             results[name] = exc
 
+    reads = threading.Event()
+    read = stream.read
+
+    def signalling_read(max_bytes: int, timeout: float | None) -> bytes:
+        reads.set()
+        return read(max_bytes, timeout)
+
+    stream.read = signalling_read  # type: ignore[method-assign]
     reader = threading.Thread(target=run, args=("r",))
     reader.start()
-    deadline = time.monotonic() + 2
-    while not connection._reading and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert reads.wait(2)
     assert connection._reading
-    delayed = DelayedLock(connection._sleepers_lock, lambda: stream.push(server.answer(1, 3)))
+
+    def answer_both_and_let_the_reader_leave() -> None:
+        stream.push(server.answer(1, 3))
+        reader.join(2)  # R took both responses and left before S goes to sleep
+
+    delayed = DelayedLock(connection._sleepers_lock, answer_both_and_let_the_reader_leave)
     connection._sleepers_lock = delayed  # type: ignore[assignment]
     sleeper = threading.Thread(target=run, args=("s",))
     delayed.thread = sleeper
@@ -316,14 +342,22 @@ class EarlyAnswerServer(MemoryH2Server):
 
 class ClosingStream(SyncMemoryStream):
     """Once ``closed``, reads return end of file; past 100 of those, ``RuntimeError``: a
-    reader looping on the end of file would spin for ever."""
+    reader looping on the end of file would spin for ever. ``parked`` counts the reads
+    waiting with nothing to read (``cond`` is notified when one starts)."""
 
     closed = False
     eof_reads = 0
+    parked = 0
 
     def read(self, max_bytes: int, timeout: float | None) -> bytes:
         with self.cond:
-            if not self.cond.wait_for(lambda: bool(self.inbox) or self.closed, timeout):
+            self.parked += 1
+            self.cond.notify_all()
+            try:
+                ready = self.cond.wait_for(lambda: bool(self.inbox) or self.closed, timeout)
+            finally:
+                self.parked -= 1
+            if not ready:
                 raise ReadTimeout("read timed out (in memory)")
             if self.inbox:
                 data = bytes(self.inbox[:max_bytes])
@@ -341,6 +375,11 @@ def test_an_upload_answered_early_stops_and_returns_the_answer() -> None:
     is returned; nothing loops on the end of file."""
     server = EarlyAnswerServer()
     stream = ClosingStream(server)
+
+    def server_window() -> int:
+        with server.lock:
+            return server.h2.inbound_flow_control_window
+
     connection = SyncHTTP2Connection(ORIGIN, stream)
     connection.initialize(make_request(b"/"))
     outcome: list[Any] = []
@@ -349,15 +388,25 @@ def test_an_upload_answered_early_stops_and_returns_the_answer() -> None:
         request = make_request(b"/up", b"POST", read=1.0, stream=[b"x" * 200_000])
         try:
             status, _, body, _ = connection.handle_request(request)
-            outcome.append((status, b"".join(body)))
+            result: Any = (status, b"".join(body))
         except Exception as exc:
-            outcome.append(exc)
+            result = exc
+        with stream.cond:
+            outcome.append(result)
+            stream.cond.notify_all()
 
     thread = threading.Thread(target=upload)
     thread.start()
     assert server.answered.wait(2)
-    time.sleep(0.2)  # the window is used up; the upload waits for more
     with stream.cond:
+        # The window is used up: the upload either waits for more (reading), or has
+        # stopped already and returned the answer; then the connection closes.
+        assert stream.cond.wait_for(
+            lambda: (
+                bool(outcome) or (stream.parked > 0 and not stream.inbox and server_window() == 0)
+            ),
+            2,
+        ), (stream.parked, server_window())
         stream.closed = True
         stream.cond.notify_all()
     thread.join(5)
@@ -422,10 +471,13 @@ async def test_a_request_spared_by_a_failed_write_still_acknowledges_its_data() 
     with anyio.fail_after(10):
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(run, "s", b"/big")
-            await anyio.sleep(0.05)
+            await anyio.wait_all_tasks_blocked()
+            assert server.requests == [1]  # S was sent whole
             stream.fail_next = True
             tasks.start_soon(run, "t", b"/t")  # its HEADERS write fails
-            await anyio.sleep(0.05)
+            await anyio.wait_all_tasks_blocked()
+            assert not stream.fail_next
+            assert isinstance(outcomes.get("t"), StreamRefused)
             stream.push(server.start())
     assert outcomes["s"] == (200, size)
     assert isinstance(outcomes["t"], StreamRefused)
@@ -468,11 +520,15 @@ async def test_an_upload_on_a_failed_connection_gets_an_httpcore_error() -> None
     with anyio.fail_after(5):
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(run, "g", make_request(b"/g", read=3.0))
-            await anyio.sleep(0.05)  # G reads for everyone
+            await anyio.wait_all_tasks_blocked()
+            assert connection._reading  # G reads for everyone
             tasks.start_soon(run, "u", make_request(b"/u", b"POST", read=3.0, stream=body()))
-            await anyio.sleep(0.05)  # U's 200 HEADERS are in
+            await anyio.wait_all_tasks_blocked()
+            assert not stream.inbox
+            assert server.h2.streams[3].state_machine.headers_sent
+            assert not outcomes  # U's 200 HEADERS are in; its body waits for next_chunk
             stream.push(b"\x00\x00\x04\x06\x00\x00\x00\x00\x00abcd")  # a PING of 4 bytes
-            await anyio.sleep(0.05)
+            await anyio.wait_all_tasks_blocked()
             next_chunk.set()
     assert isinstance(outcomes["g"], RemoteProtocolError), outcomes
     assert isinstance(outcomes["u"], RemoteProtocolError), outcomes
@@ -538,12 +594,13 @@ async def test_data_arriving_while_a_closed_stream_waits_to_write_its_reset_is_g
                 result.append(await connection.handle_request(make_request(b"/b")))
 
             tasks.start_soon(request)
-            await anyio.sleep(0.05)
+            await anyio.wait_all_tasks_blocked()
+            assert server.requests == [1]
             with server.lock:
                 server.h2.send_headers(1, [(b":status", b"200")])
                 server.h2.send_data(1, b"x" * 1000)
                 stream.push(server.h2.data_to_send())
-            await anyio.sleep(0.05)
+            await anyio.wait_all_tasks_blocked()
             status, _, body, _ = result[0]
             assert status == 200
             gate = anyio.Event()
@@ -553,9 +610,11 @@ async def test_data_arriving_while_a_closed_stream_waits_to_write_its_reset_is_g
                     await gate.wait()
 
             tasks.start_soon(other_writer)
-            await anyio.sleep(0.01)
+            await anyio.wait_all_tasks_blocked()
+            assert connection._send_lock._locked
             tasks.start_soon(body.aclose)  # done with the stream; waits to write its reset
-            await anyio.sleep(0.01)
+            await anyio.wait_all_tasks_blocked()
+            assert server.h2.streams[1].open  # no reset written yet
             with server.lock:  # more of the body was on the wire meanwhile
                 for _ in range(6):
                     server.h2.send_data(1, b"y" * 16384)

@@ -6,10 +6,10 @@ Every wait is bounded (anyio.fail_after, pool/read timeouts, raw-server timeouts
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 import threading
-import time
 from typing import Any, cast
 
 import anyio
@@ -219,8 +219,15 @@ def test_sync_concurrent_close_raises_only_httpcore_errors(raw_server: RawServer
     for _round in range(10):
         pool = SyncConnectionPool(max_connections=2)
         stop = threading.Event()
+        # each worker has had a response before the close: all six are requesting then
+        busy = threading.Barrier(7)
 
-        def work(pool: SyncConnectionPool = pool, stop: threading.Event = stop) -> None:
+        def work(
+            pool: SyncConnectionPool = pool,
+            stop: threading.Event = stop,
+            busy: threading.Barrier = busy,
+        ) -> None:
+            first = True
             while not stop.is_set():
                 try:
                     _, _, stream, _ = pool.request(
@@ -230,6 +237,9 @@ def test_sync_concurrent_close_raises_only_httpcore_errors(raw_server: RawServer
                         b"".join(stream)
                     finally:
                         stream.close()
+                    if first:
+                        first = False
+                        busy.wait(10)
                 except HTTPCORE_ERRORS:
                     if pool._state.is_closed:
                         return
@@ -240,7 +250,8 @@ def test_sync_concurrent_close_raises_only_httpcore_errors(raw_server: RawServer
         threads = [threading.Thread(target=work) for _ in range(6)]
         for t in threads:
             t.start()
-        time.sleep(0.05)
+        with contextlib.suppress(threading.BrokenBarrierError):  # a worker failed: see below
+            busy.wait(10)
         pool.close()
         stop.set()
         for t in threads:
