@@ -24,6 +24,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\bAsyncIteratorByteStream\b", "IteratorByteStream"),
     (r"\bAsyncIterator\b", "Iterator"),
     (r"\bStopAsyncIteration\b", "StopIteration"),
+    (r"\blookup_async_backend\b", "lookup_sync_backend"),  # the factory in _backends/
     (r"\bAsync([A-Z]\w*)", r"Sync\1"),
     (r"\bcheckpoint\b", "sync_checkpoint"),
     (r"\basync def\b", "def"),

@@ -27,7 +27,8 @@ from httpcore_interfaces import (
     WriteError,
 )
 
-from .._backends.base import AsyncNetworkBackend, AsyncNetworkStream
+from .._backends import lookup_async_backend
+from .._backends.base import AsyncNetworkStream
 from .._models import Request, check_seconds, keepalive_limit, origin_to_str
 from .._pool_state import PoolState, Waiter
 from .._replay import can_replay, replayable
@@ -92,7 +93,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         self._uds = uds
         self._local_address = local_address
         self._retries = retries
-        self._backend = AsyncNetworkBackend.from_name(backend)
+        self._backend = lookup_async_backend(backend)
         self._state: PoolState[AsyncConnectionInterface] = PoolState(
             max_connections, max_keepalive_connections, keepalive_expiry, _capacity
         )

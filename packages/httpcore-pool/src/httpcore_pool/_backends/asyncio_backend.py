@@ -30,7 +30,7 @@ from httpcore_interfaces import (
     WriteTimeout,
 )
 
-from .._async.tls_in_tls import AsyncTLSInTLSStream
+from ._async.tls_in_tls import AsyncTLSInTLSStream
 from ._sockets import describe_os_error, set_nodelay
 from .base import AsyncNetworkStream, Receiver
 

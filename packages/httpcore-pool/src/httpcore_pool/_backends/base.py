@@ -1,4 +1,7 @@
-"""Abstract backends and streams, async and sync, with the backend registry."""
+"""Abstract backends and streams, async and sync: the interfaces only.
+
+The implementations and the factory that picks one by name are in ``_backends/__init__.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = [
-    "ASYNC_BACKEND_NAMES",
-    "SYNC_BACKEND_NAMES",
     "AsyncNetworkBackend",
     "AsyncNetworkStream",
     "Receiver",
     "SyncNetworkBackend",
     "SyncNetworkStream",
 ]
-
-ASYNC_BACKEND_NAMES = ("auto", "asyncio", "trio", "anyio")
-SYNC_BACKEND_NAMES = ("sync",)
 
 #: Bytes asked of the socket per read: large reads keep per-byte overhead low.
 READ_SIZE = 64 * 1024
@@ -96,17 +94,6 @@ class AsyncNetworkBackend(ABC):
     @abstractmethod
     async def sleep(self, seconds: float) -> None: ...
 
-    @staticmethod
-    def from_name(name: str) -> AsyncNetworkBackend:
-        if name not in ASYNC_BACKEND_NAMES:
-            raise ValueError(
-                f"Unknown backend {name!r}: an async pool accepts "
-                + ", ".join(repr(n) for n in ASYNC_BACKEND_NAMES)
-            )
-        from .anyio_backend import AnyIOBackend
-
-        return AnyIOBackend(name)
-
 
 class SyncNetworkStream(ABC):
     """One connection's byte stream. Errors are raised as httpcore exceptions."""
@@ -164,14 +151,3 @@ class SyncNetworkBackend(ABC):
 
     @abstractmethod
     def sleep(self, seconds: float) -> None: ...
-
-    @staticmethod
-    def from_name(name: str) -> SyncNetworkBackend:
-        if name not in SYNC_BACKEND_NAMES:
-            raise ValueError(
-                f"Unknown backend {name!r}: a sync pool accepts "
-                + ", ".join(repr(n) for n in SYNC_BACKEND_NAMES)
-            )
-        from .sync_backend import SyncBackend
-
-        return SyncBackend()

@@ -20,8 +20,8 @@ from httpcore_interfaces import (
     WriteTimeout,
 )
 
-from .._sync.tls_in_tls import SyncTLSInTLSStream
 from ._sockets import describe_os_error, set_nodelay, socket_is_readable
+from ._sync.tls_in_tls import SyncTLSInTLSStream
 from .base import SyncNetworkBackend, SyncNetworkStream
 
 __all__ = ["SyncBackend", "SyncSocketStream"]

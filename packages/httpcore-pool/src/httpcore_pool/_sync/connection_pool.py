@@ -28,7 +28,8 @@ from httpcore_interfaces import (
     WriteError,
 )
 
-from .._backends.base import SyncNetworkBackend, SyncNetworkStream
+from .._backends import lookup_sync_backend
+from .._backends.base import SyncNetworkStream
 from .._models import Request, check_seconds, keepalive_limit, origin_to_str
 from .._pool_state import PoolState, Waiter
 from .._replay import can_replay, replayable
@@ -93,7 +94,7 @@ class SyncConnectionPool(SyncHTTPTransport):
         self._uds = uds
         self._local_address = local_address
         self._retries = retries
-        self._backend = SyncNetworkBackend.from_name(backend)
+        self._backend = lookup_sync_backend(backend)
         self._state: PoolState[SyncConnectionInterface] = PoolState(
             max_connections, max_keepalive_connections, keepalive_expiry, _capacity
         )

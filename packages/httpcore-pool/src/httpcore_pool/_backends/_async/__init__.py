@@ -1,0 +1,2 @@
+"""Hand-written async backend code; ``_backends/_sync`` is generated from it by
+``scripts/unasync.py``."""
