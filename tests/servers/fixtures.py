@@ -1,26 +1,31 @@
 """pytest fixtures for the test servers, shared by every test package that needs them:
-a conftest imports the ones it wants (``tests/httpcore_pool/conftest.py`` does).
+a pytest plugin, listed once in ``tests/conftest.py`` (``pytest_plugins``).
 
 Servers are session-scoped where tests cannot disturb them; the factories give a test its
 own server when it needs special behaviour (a raw handler, a hypercorn setting).
+
+Every test run loads this plugin, including the isolation envs that have neither trustme
+nor h2 (``tests/httpcore_interfaces`` alone), so the servers and their libraries are
+imported inside the fixtures, when a test asks for one.
 """
 
 from __future__ import annotations
 
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pytest
-import trustme
 
-from .base import Server
-from .h2server import H2Behaviour, H2Server, H2ServerFactory
-from .hypercorn_server import HypercornServer
-from .nginx import Nginx
-from .proxies import Pproxy
-from .raw import Handler, RawServer, RawServerFactory
-from .tls import TLSMaterial, make_tls_material
+if TYPE_CHECKING:
+    import trustme
+
+    from .base import Server
+    from .h2server import H2Behaviour, H2Server, H2ServerFactory
+    from .hypercorn_server import HypercornServer
+    from .nginx import Nginx
+    from .raw import Handler, RawServer, RawServerFactory
+    from .tls import TLSMaterial
 
 __all__ = [
     "HypercornFactory",
@@ -57,6 +62,8 @@ class HypercornFactory(Protocol):
 @pytest.fixture(scope="session")
 def tls_material(tmp_path_factory: pytest.TempPathFactory) -> TLSMaterial:
     """The session's CA, server certificate and their PEM files."""
+    from .tls import make_tls_material
+
     return make_tls_material(tmp_path_factory.mktemp("tls"))
 
 
@@ -83,6 +90,8 @@ def h2_context(client_ssl_context: ssl.SSLContext) -> ssl.SSLContext:
 @pytest.fixture(scope="session")
 def hypercorn_http() -> Iterator[Server]:
     """Hypercorn, plain HTTP/1.1 on 127.0.0.1."""
+    from .hypercorn_server import HypercornServer
+
     with HypercornServer() as server:
         yield server
 
@@ -90,6 +99,8 @@ def hypercorn_http() -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def hypercorn_https(tls_material: TLSMaterial) -> Iterator[Server]:
     """Hypercorn over TLS on 127.0.0.1, offering ALPN ``h2`` and ``http/1.1``."""
+    from .hypercorn_server import HypercornServer
+
     with HypercornServer(tls=tls_material) as server:
         yield server
 
@@ -97,6 +108,8 @@ def hypercorn_https(tls_material: TLSMaterial) -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def hypercorn_uds() -> Iterator[Server]:
     """Hypercorn, plain HTTP/1.1 on a Unix socket (``server.uds``)."""
+    from .hypercorn_server import HypercornServer
+
     with HypercornServer(uds=True) as server:
         yield server
 
@@ -105,6 +118,8 @@ def hypercorn_uds() -> Iterator[Server]:
 def hypercorn_server(tls_material: TLSMaterial) -> Iterator[HypercornFactory]:
     """Start hypercorns with their own settings, e.g.
     ``hypercorn_server(config={"keep_alive_timeout": 1})``."""
+    from .hypercorn_server import HypercornServer
+
     started: list[HypercornServer] = []
 
     def start(
@@ -130,6 +145,8 @@ def hypercorn_server(tls_material: TLSMaterial) -> Iterator[HypercornFactory]:
 def nginx(tls_material: TLSMaterial) -> Iterator[Nginx]:
     """nginx with ``keepalive_requests 50``: ``.http`` (HTTP/1.1) and ``.https`` (TLS,
     h2 and http/1.1). Skips when nginx is missing, fails instead when ``CI=true``."""
+    from .nginx import Nginx
+
     with Nginx(tls_material, keepalive_requests=50) as server:
         yield server
 
@@ -138,6 +155,8 @@ def nginx(tls_material: TLSMaterial) -> Iterator[Nginx]:
 def pproxy_http() -> Iterator[Server]:
     """pproxy, a real HTTP proxy from PyPI, on 127.0.0.1: forwards and tunnels.
     ``server.url()`` is the ``proxy_url`` to give httpcore."""
+    from .proxies import Pproxy
+
     with Pproxy() as server:
         yield server
 
@@ -145,6 +164,8 @@ def pproxy_http() -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def pproxy_https(tls_material: TLSMaterial) -> Iterator[Server]:
     """pproxy as an https proxy: TLS to it with the test certificate."""
+    from .proxies import Pproxy
+
     with Pproxy(tls_material) as server:
         yield server
 
@@ -153,6 +174,8 @@ def pproxy_https(tls_material: TLSMaterial) -> Iterator[Server]:
 def raw_server() -> Iterator[RawServerFactory]:
     """Start :class:`RawServer` instances for this test; all stop at teardown, which
     fails the test if a handler raised something other than a socket error."""
+    from .raw import RawServer
+
     started: list[RawServer] = []
 
     def start(
@@ -180,6 +203,8 @@ def h2_server(tls_material: TLSMaterial) -> Iterator[H2ServerFactory]:
     e.g. ``h2_server(H2Behaviour(max_concurrent_streams=2))``; all stop at teardown, which
     fails the test if the server hit an unexpected error (socket errors aside) or the
     client broke the protocol (unless the behaviour tolerates it)."""
+    from .h2server import H2Server
+
     started: list[H2Server] = []
 
     def start(behaviour: H2Behaviour | None = None) -> H2Server:
