@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import struct
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from httpcore_interfaces import (
     LocalProtocolError,
     PoolTimeout,
     ProxyError,
+    ReadError,
     ReadTimeout,
     RemoteProtocolError,
 )
@@ -32,6 +34,7 @@ from tests.servers.proxies import CONNECT_OK, ScriptedProxy
 from tests.servers.raw import (
     KeepAlive,
     RawServerFactory,
+    RequestReader,
     StallAfterRequest,
     response,
     wait_for_client_close,
@@ -302,6 +305,23 @@ async def test_stalled_connect_is_a_proxy_error_caused_by_the_timeout(
         assert isinstance(info.value.__cause__, ReadTimeout)
         assert await proxy.get_connection_info() == {}
     stall.release()
+
+
+def reset_after_connect(conn: socket.socket, index: int) -> None:
+    """Read the CONNECT request, then abort the connection (RST instead of an answer)."""
+    RequestReader(conn).read_request()
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+@pytest.mark.anyio
+async def test_connect_reset_by_the_proxy_is_a_proxy_error_caused_by_the_read(
+    raw_server: RawServerFactory,
+) -> None:
+    async with AsyncHTTPProxy(proxy_url=raw_server(reset_after_connect).url()) as proxy:
+        with pytest.raises(ProxyError, match="connection failed during CONNECT") as info:
+            await fetch(proxy, (b"https", b"example.org", None, b"/"))
+        assert isinstance(info.value.__cause__, ReadError)
+        assert await proxy.get_connection_info() == {}
 
 
 @pytest.mark.anyio

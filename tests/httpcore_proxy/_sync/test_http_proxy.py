@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import struct
 import time
 from typing import Any
 
@@ -20,6 +21,7 @@ from httpcore_interfaces import (
     LocalProtocolError,
     PoolTimeout,
     ProxyError,
+    ReadError,
     ReadTimeout,
     RemoteProtocolError,
 )
@@ -33,6 +35,7 @@ from tests.servers.proxies import CONNECT_OK, ScriptedProxy
 from tests.servers.raw import (
     KeepAlive,
     RawServerFactory,
+    RequestReader,
     StallAfterRequest,
     response,
     wait_for_client_close,
@@ -288,6 +291,22 @@ def test_stalled_connect_is_a_proxy_error_caused_by_the_timeout(
         assert isinstance(info.value.__cause__, ReadTimeout)
         assert proxy.get_connection_info() == {}
     stall.release()
+
+
+def reset_after_connect(conn: socket.socket, index: int) -> None:
+    """Read the CONNECT request, then abort the connection (RST instead of an answer)."""
+    RequestReader(conn).read_request()
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def test_connect_reset_by_the_proxy_is_a_proxy_error_caused_by_the_read(
+    raw_server: RawServerFactory,
+) -> None:
+    with SyncHTTPProxy(proxy_url=raw_server(reset_after_connect).url()) as proxy:
+        with pytest.raises(ProxyError, match="connection failed during CONNECT") as info:
+            fetch(proxy, (b"https", b"example.org", None, b"/"))
+        assert isinstance(info.value.__cause__, ReadError)
+        assert proxy.get_connection_info() == {}
 
 
 def test_target_certificate_is_verified_inside_the_tunnel(
