@@ -15,10 +15,10 @@ import time
 import pytest
 
 from httpcore_interfaces import ReadTimeout, WriteError, WriteTimeout
-from httpcore_pool._async.tls_in_tls import AsyncTLSInTLSStream
+from httpcore_pool._backends._async.tls_in_tls import AsyncTLSInTLSStream
+from httpcore_pool._backends._sync.tls_in_tls import SyncTLSInTLSStream
 from httpcore_pool._backends.asyncio_backend import _open, _StreamProtocol
 from httpcore_pool._backends.sync_backend import SyncSocketStream
-from httpcore_pool._sync.tls_in_tls import SyncTLSInTLSStream
 from tests.servers.tls import TLSMaterial
 
 #: More than any socket buffer holds: a writer of this much blocks until the peer reads.
