@@ -19,14 +19,22 @@ import pytest
 
 from tests.servers.base import Server
 from tests.servers.proxies import ScriptedProxy
-from tests.servers.raw import GarbageStatusLine, RawServerFactory, StallAfterRequest, response
+from tests.servers.raw import (
+    GarbageStatusLine,
+    RawServerFactory,
+    StallAfterRequest,
+    close_after_request,
+    response,
+)
 from tests.servers.tls import TLSMaterial
 
 pytest.importorskip("click")
 pytest.importorskip("rich")
 
 
-def httpcore(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def httpcore(
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """``python -m httpcore ARGS``, output captured (piped, so never a terminal)."""
     return subprocess.run(
         [sys.executable, "-m", "httpcore", *args],
@@ -34,6 +42,7 @@ def httpcore(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProc
         capture_output=True,
         timeout=60,
         check=False,
+        cwd=cwd,
     )
 
 
@@ -114,6 +123,33 @@ def test_output_file_on_a_terminal_shows_a_progress_bar(
     assert "download" in text
     assert "━" in text  # the bar
     assert "2.0/2.0 MB" in text  # the size column of the finished bar
+
+
+def test_output_dash_writes_the_body_to_stdout(hypercorn_http: Server, tmp_path: Path) -> None:
+    url = f"http://{hypercorn_http.authority}/bytes?size=2000000"
+    piped = httpcore("-o", "-", url, cwd=tmp_path)
+    assert (piped.returncode, len(piped.stdout), piped.stderr) == (0, 2_000_000, b"")
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
+    # As curl does: with stderr on a terminal, still no progress bar.
+    controller, terminal = pty.openpty()
+    try:
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "httpcore", "-o", "-", f"http://{hypercorn_http.authority}/"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            cwd=tmp_path,
+            env={**os.environ, "TERM": "xterm"},
+        )
+        os.close(terminal)
+        shown = _read_until_exit(process, controller, deadline=time.monotonic() + 60)
+    finally:
+        os.close(controller)
+    assert process.stdout is not None
+    assert (process.returncode, process.stdout.read(), shown) == (0, b"Hello, world!", "")
+    process.stdout.close()
+    assert list(tmp_path.iterdir()) == []
 
 
 def _read_until_exit(process: subprocess.Popen[bytes], fd: int, deadline: float) -> str:
@@ -256,6 +292,49 @@ def test_bad_usage_exits_2(args: list[str], message: bytes) -> None:
     assert b"Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "path", ["/a b", "/a\tb", "/a\nb", "/a\rb", "/a\x01b", "/a\x7fb", "/a\x1bb", "/ab "]
+)
+def test_a_url_with_a_space_or_control_character_is_bad_usage(
+    raw_server: RawServerFactory, path: str
+) -> None:
+    raw = raw_server(close_after_request)
+    result = httpcore(f"http://{raw.server.authority}{path}")
+    assert result.returncode == 2, result.stderr
+    shown = result.stderr.decode()
+    assert "Usage: " in shown
+    assert "Error: URL " in shown
+    assert "space or control character" in shown
+    assert raw.accepted == 0  # nothing went out
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--timeout", value) for value in ("nan", "NaN", "-1", "-0.5", "-inf", "soon")]
+    + [
+        (option, "nan")
+        for option in ("--connect-timeout", "--read-timeout", "--write-timeout", "--pool-timeout")
+    ],
+)
+def test_an_invalid_timeout_is_bad_usage(option: str, value: str) -> None:
+    result = httpcore(option, value, "http://127.0.0.1:9/")
+    shown = result.stderr.decode()
+    assert result.returncode == 2, shown
+    assert "Usage: " in shown
+    assert f"Invalid value for '{option}'" in shown
+    assert "Traceback" not in shown
+    assert "ValueError" not in shown
+
+
+def test_load_summary_counts_one_request_in_the_singular(hypercorn_http: Server) -> None:
+    url = f"http://{hypercorn_http.authority}/"
+    one = httpcore("--repeat", "1", "--concurrency", "3", url).stdout.decode()
+    assert one.startswith("1 request, 3 at a time, in "), one
+    assert "1 requests" not in one
+    two = httpcore("--repeat", "2", "--concurrency", "1", url).stdout.decode()
+    assert two.startswith("2 requests, 1 at a time, in "), two
+
+
 def test_help_documents_the_exit_codes() -> None:
     shown = httpcore("--help").stdout.decode()
     for line in ("4 timeout", "3 could not connect", "5 protocol error", "6 proxy"):
@@ -301,7 +380,7 @@ def test_load_mode_through_a_proxy_with_credentials_and_a_body(
     )  # fmt: skip
     summary = result.stdout.decode()
     assert result.returncode == 0, result.stderr
-    assert "1 requests, 2 at a time" in summary
+    assert "1 request, 2 at a time" in summary
     assert "latency " in summary
     assert "outcomes: 200: 1" in summary
 

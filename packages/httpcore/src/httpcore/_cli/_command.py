@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import Any
 
@@ -28,7 +29,24 @@ INSECURE_WARNING = (
     "WARNING: --insecure: certificates and host names are NOT checked. Anyone on the path "
     "can read and change this traffic."
 )
-_TIMEOUT = click.FloatRange(min=0)
+
+
+class _Seconds(click.FloatRange):
+    """A timeout: zero or more seconds, ``inf`` for none. NaN passes ``FloatRange(min=0)``
+    (``nan < 0`` is false), and the pool would refuse it only at request time, as a
+    ValueError (exit 1) rather than a usage error naming the option."""
+
+    def __init__(self) -> None:
+        super().__init__(min=0)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+        return seconds
+
+
+_TIMEOUT = _Seconds()
 
 
 @click.command(
@@ -42,7 +60,10 @@ _TIMEOUT = click.FloatRange(min=0)
 @click.option("-I", "--head", "head_only", is_flag=True, help="HEAD request; print the head.")
 @click.option("-i", "--include", is_flag=True, help="Print the status line and headers.")
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Write the body to this file."
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the body to this file; - for stdout.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show heads and each step with timings.")
 @click.option("--http2", is_flag=True, help="Offer HTTP/2 (https, by ALPN).")
@@ -56,7 +77,7 @@ _TIMEOUT = click.FloatRange(min=0)
 @click.option("--uds", type=click.Path(), help="Connect to this Unix socket.")
 @click.option("--local-address", help="Source address: 0.0.0.0 forces IPv4, :: IPv6.")
 @click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--timeout", type=_TIMEOUT, help="All four timeouts, in seconds.")
+@click.option("--timeout", type=_TIMEOUT, help="All four timeouts, in seconds (inf: none).")
 @click.option("--connect-timeout", type=_TIMEOUT)
 @click.option("--read-timeout", type=_TIMEOUT)
 @click.option("--write-timeout", type=_TIMEOUT)

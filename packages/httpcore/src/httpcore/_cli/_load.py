@@ -43,8 +43,8 @@ class LoadReport:
         done = len(self.latencies)
         rate = done / self.seconds if self.seconds else 0.0
         lines = [
-            f"{self.requests} requests, {self.concurrency} at a time, in {self.seconds:.2f} s: "
-            f"{rate:.1f} requests/s"
+            f"{_count(self.requests, 'request')}, {self.concurrency} at a time, "
+            f"in {self.seconds:.2f} s: {rate:.1f} requests/s"
         ]
         if done >= 2:
             p50, p90, p99 = (
@@ -68,6 +68,10 @@ class LoadReport:
     @property
     def exit_code(self) -> int:
         return 0 if self.first_error is None else exit_code(self.first_error)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def run_load(settings: Settings) -> LoadReport:

@@ -6,6 +6,7 @@ import base64
 import os
 import ssl
 import sys
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,12 @@ class UsageError(ValueError):
 
 def parse_url(text: str, what: str = "URL") -> tuple[URL, str | None]:
     """The 0.12 URL tuple, and ``user:password`` if the URL carried any."""
+    # urlsplit drops tabs and line breaks, and the server would refuse a space: both
+    # are the user's to fix (percent-encode), before anything is sent.
+    if any(c.isspace() or unicodedata.category(c) == "Cc" for c in text):
+        raise UsageError(
+            f"{what} {text!r} has a space or control character: percent-encode it (%20 for a space)"
+        )
     try:
         parts = urlsplit(text if "://" in text else "http://" + text)
         port = parts.port

@@ -66,7 +66,7 @@ def _write_head(status: int, headers: list[tuple[bytes, bytes]], ext: dict[str, 
 def _write_body(
     body: httpcore.SyncByteStream, headers: list[tuple[bytes, bytes]], output: str | None
 ) -> None:
-    if output is None:
+    if output is None or output == "-":  # as curl: "-o -" is stdout, and no bar
         _copy(body, sys.stdout.buffer)
         return
     console = Console(stderr=True)
