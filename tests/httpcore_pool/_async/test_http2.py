@@ -196,9 +196,11 @@ async def test_an_unread_response_does_not_stall_the_others(
 async def test_early_close_resets_the_stream_and_keeps_the_connection(
     h2_server: H2ServerFactory, h2_context: ssl.SSLContext
 ) -> None:
+    # More than the stream window (4 MiB): the server cannot have sent the whole body
+    # and ended its side before our reset arrives, which it would then not count.
     server = h2_server()
     async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
-        _, _, stream, _ = await pool.arequest(b"GET", server.url("/bytes?size=2000000"))
+        _, _, stream, _ = await pool.arequest(b"GET", server.url("/bytes?size=20000000"))
         async for _chunk in stream:
             break
         await stream.aclose()
