@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Drop-in, as users install: httpx 0.16.1 and 0.17.1, unchanged, on our packages, each
-# stack resolved by pip and by uv in a fresh venv next to our wheels in dist/ (never
-# --no-deps). Every stack asks for "httpcore>=0.12.4,<0.13", as the README says: the
+# stack resolved by pip and by uv in a fresh venv next to our wheels in dist/, every
+# dependency through the resolver. Every stack asks for "httpcore>=0.12.4,<0.13", as the README says: the
 # public index's httpcore is another project, whose last 0.12 is 0.12.3. For each stack:
 #   - pip and uv must resolve the same distributions and versions;
 #   - httpcore must be ours, with nothing of the other project left;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import gc
 import os
@@ -12,6 +13,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import TracebackType
 
 __all__ = [
     "Listening",
@@ -55,6 +57,29 @@ class Server:
         """The Host header value clients send: ``host:port``."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
+
+
+class Serving(abc.ABC):
+    """``with server as address:`` for a test server: start on entry, stop on exit."""
+
+    @abc.abstractmethod
+    def start(self) -> Server:
+        """Serve, and return the address once a request can be answered."""
+
+    @abc.abstractmethod
+    def stop(self) -> None:
+        """Stop within bounded time; raise RuntimeError if the server failed."""
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
 
 
 class Listening:

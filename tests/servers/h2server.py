@@ -31,7 +31,6 @@ import threading
 import time
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -44,7 +43,7 @@ from h2.settings import SettingCodes
 from hyperframe.frame import GoAwayFrame
 
 from .app import HELLO, pattern
-from .base import Listening, Server
+from .base import Listening, Server, Serving
 from .tls import TLSMaterial
 
 __all__ = [
@@ -630,7 +629,7 @@ class _Connection:
                     self.cond.wait(0.1)  # the socket thread notifies as it writes
 
 
-class H2Server(Listening):
+class H2Server(Listening, Serving):
     """An HTTP/2-over-TLS server on 127.0.0.1 (ephemeral port) behaving as ``behaviour``
     says; :meth:`stop` closes every connection and joins every thread."""
 
@@ -783,17 +782,6 @@ class H2Server(Listening):
         if self.protocol_errors and not self.behaviour.tolerate_protocol_errors:
             error = self.protocol_errors[0]
             raise RuntimeError(f"a client broke HTTP/2: {error!r}") from error
-
-    def __enter__(self) -> Server:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class _Target(Protocol):

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, TypedDict
 
-from .base import Server, stop_process, wait_until_serving
+from .base import Server, Serving, stop_process, wait_until_serving
 from .listener import Listener, listen
 from .tls import TLSFiles
 
@@ -63,7 +63,7 @@ def _child_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH")}
 
 
-class HypercornProcess:
+class HypercornProcess(Serving):
     """:class:`.hypercorn_thread.HypercornThread`'s contract, served by ``python``.
 
     ``config`` values must be JSON-serialisable; an unknown setting fails start() with the

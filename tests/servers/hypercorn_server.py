@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from types import TracebackType
 from typing import Protocol
 
-from .base import Server
+from .base import Server, Serving
 from .hypercorn_process import HypercornProcess
 from .tls import TLSMaterial
 
@@ -28,7 +27,7 @@ class _Backend(Protocol):
     def stop(self, timeout: float = ...) -> None: ...
 
 
-class HypercornServer:
+class HypercornServer(Serving):
     """One hypercorn instance; use as a context manager or call :meth:`start`/:meth:`stop`.
 
     ``tls`` turns on TLS (with ``alpn`` offered), ``uds=True`` serves on a Unix socket in
@@ -95,14 +94,3 @@ class HypercornServer:
         """Stop gracefully, then forcefully, within ``timeout``; a server error is raised
         here as RuntimeError."""
         self._backend.stop(timeout)
-
-    def __enter__(self) -> Server:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -15,7 +15,6 @@ import socket
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from types import TracebackType
 from typing import Any, cast
 
 from hypercorn.asyncio import serve
@@ -23,7 +22,7 @@ from hypercorn.config import Config
 from hypercorn.typing import Framework
 
 from .app import app
-from .base import Server, wait_until_serving
+from .base import Server, Serving, wait_until_serving
 from .listener import Listener, listen
 from .tls import TLSFiles, TLSMaterial
 
@@ -66,7 +65,7 @@ def _exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any])
     _LOGGER.error("hypercorn loop: %s", context.get("message"), exc_info=context.get("exception"))
 
 
-class HypercornThread:
+class HypercornThread(Serving):
     """One hypercorn instance; use as a context manager or call :meth:`start`/:meth:`stop`.
 
     ``tls`` turns on TLS (with ``alpn`` offered), ``uds=True`` serves on a Unix socket in
@@ -231,14 +230,3 @@ class HypercornThread:
                 self._own_listener.close()
                 self._own_listener = None
         self._thread = None
-
-    def __enter__(self) -> Server:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

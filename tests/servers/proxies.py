@@ -20,9 +20,8 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from types import TracebackType
 
-from .base import Listening, Server, free_port, stop_process
+from .base import Listening, Server, Serving, free_port, stop_process
 from .raw import OK_RESPONSE, Request, RequestReader, wait_for_client_close
 from .tls import TLSMaterial
 
@@ -32,7 +31,7 @@ CONNECT_OK = b"HTTP/1.1 200 Connection established\r\n\r\n"
 _STARTUP_ATTEMPTS = 3
 
 
-class Pproxy(Listening):
+class Pproxy(Listening, Serving):
     """pproxy on 127.0.0.1; ``tls`` makes it an https proxy. Use as a context manager."""
 
     def __init__(self, tls: TLSMaterial | None = None) -> None:
@@ -85,17 +84,6 @@ class Pproxy(Listening):
     def stop(self) -> None:
         self._terminate()
         self._log.close()
-
-    def __enter__(self) -> Server:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 @dataclass

@@ -17,10 +17,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Protocol
 
-from .base import Listening, Server
+from .base import Listening, Server, Serving
 
 __all__ = [
     "EARLY_HINTS",
@@ -235,7 +234,7 @@ def wait_for_client_close(
             return
 
 
-class RawServer(Listening):
+class RawServer(Listening, Serving):
     """Accepts connections on ``host`` (an ephemeral port) and hands each to ``handler``
     in a thread of its own; :meth:`stop` shuts remaining connections down and joins."""
 
@@ -341,17 +340,6 @@ class RawServer(Listening):
             raise RuntimeError(f"a raw server handler failed: {self.errors[0]!r}") from (
                 self.errors[0]
             )
-
-    def __enter__(self) -> Server:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 # Ready-made handlers -------------------------------------------------------------------
