@@ -26,8 +26,9 @@ import h2.events
 import pytest
 
 from httpcore_interfaces import ReadTimeout, RemoteProtocolError, WriteError, WriteTimeout
-from httpcore_pool._async.http2 import CONNECTION_WINDOW, AsyncHTTP2Connection, StreamRefused
+from httpcore_pool._async.http2 import CONNECTION_WINDOW, AsyncHTTP2Connection
 from httpcore_pool._models import Request
+from httpcore_pool._retry import StreamRefused
 from httpcore_pool._sync.http2 import SyncHTTP2Connection
 from tests.helpers.h2_memory import (
     ORIGIN,

@@ -32,11 +32,12 @@ from .._backends.base import AsyncNetworkStream
 from .._models import Request, check_seconds, keepalive_limit, origin_to_str
 from .._pool_state import PoolState, Waiter
 from .._replay import can_replay, replayable
+from .._retry import StreamLost, StreamRefused
 from .._ssl import ssl_context_for
 from .._stream_limits import StreamLimits
 from .._synchronization import AsyncEvent, AsyncPoolLock, AsyncShieldCancellation
 from .._trace import get_logger, traced
-from .http2 import AsyncHTTP2Connection, StreamLost, StreamRefused
+from .http2 import AsyncHTTP2Connection
 from .http11 import AsyncHTTP11Connection
 from .interfaces import AsyncConnectionInterface
 

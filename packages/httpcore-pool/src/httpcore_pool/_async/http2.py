@@ -59,6 +59,7 @@ from .._exceptions import describe
 from .._goaway_filter import GoAwayFilter
 from .._http2_fields import content_length_problem, response_fields_problem
 from .._models import Request
+from .._retry import StreamLost, StreamRefused
 from .._stream_limits import StreamLimits
 from .._synchronization import (
     AsyncEvent,
@@ -71,7 +72,7 @@ from .._trace import BodyTrace, get_logger, traced
 from .interfaces import AsyncConnectionInterface
 from .request_body import AsyncRequestBody
 
-__all__ = ["AsyncHTTP2Connection", "StreamLost", "StreamRefused"]
+__all__ = ["AsyncHTTP2Connection"]
 
 logger = get_logger(__name__)
 
@@ -114,26 +115,6 @@ class _Malformed:
 
     def __init__(self, message: str) -> None:
         self.message = message
-
-
-class StreamRefused(RemoteProtocolError):
-    """The server will not process this stream (above a GOAWAY's last stream id, or
-    refused): it is safe to send the request again on another connection.
-
-    ``recycled``: the server was closing a connection that had served streams (a GOAWAY
-    whose last stream id is above 0), as servers that recycle connections do; that says
-    nothing against this request, so it may go again more often."""
-
-    def __init__(self, message: str, *, recycled: bool = False) -> None:
-        super().__init__(message)
-        self.recycled = recycled
-
-
-class StreamLost(StreamRefused):
-    """The connection failed before this idempotent request got any answer. If the
-    server was recycling the connection, the request may go again like a refused one;
-    else once more, not again and again (the failure may have been its own response's,
-    a malformed one, say). ``__cause__`` is the failure."""
 
 
 class AsyncHTTP2Connection(AsyncConnectionInterface):
