@@ -58,8 +58,54 @@ _STALE_CONNECTION_ERRORS = (ReadError, WriteError, RemoteProtocolError)
 class SyncConnectionPool(SyncHTTPTransport):
     """A pool of HTTP/1.1 and HTTP/2 connections, shared by every request sent through it.
 
-    See the httpcore 0.12 documentation for the parameters; ``backend`` is one of
-    ``"auto"``, ``"asyncio"``, ``"trio"`` or ``"anyio"``.
+    Connections are kept per origin (scheme, host, port) and reused; close the pool with
+    ``close()`` or use it as a context manager (``with``). Every argument is
+    optional and may be given by keyword; a wrong type raises ``TypeError`` and a value
+    out of range ``ValueError``, both naming the argument.
+
+    Args:
+        ssl_context: The TLS settings for https origins. ``None``: a context that verifies
+            certificates and host names against certifi's CA bundle. A context you pass is
+            used as it is, except that ``http2=True`` sets its ALPN protocols to offer
+            ``h2`` and ``http/1.1``.
+        max_connections: The most connections open at once, across all origins (at least
+            1). A request that finds none free waits up to ``ext["timeout"]["pool"]``
+            seconds, then raises ``PoolTimeout``. ``None``: no limit.
+        max_keepalive_connections: The most idle connections kept open for reuse (0 or
+            more); beyond that, a connection is closed when its response is done.
+            ``None``: no limit.
+        keepalive_expiry: Seconds an idle connection is kept before it is closed.
+            ``None``: kept until the server closes it or the pool is closed.
+        http2: Offer HTTP/2 by ALPN on https origins and, where the server accepts,
+            multiplex concurrent requests to one origin on one connection. ``http://``
+            origins always use HTTP/1.1.
+        uds: The path of a Unix domain socket to connect to instead of TCP; the URL's
+            host still gives the ``Host`` header and the TLS server name.
+        local_address: The local address to connect from: ``"0.0.0.0"`` forces IPv4,
+            ``"::"`` IPv6. ``None``: chosen by the operating system.
+        retries: How many times a failed connect (``ConnectError``, ``ConnectTimeout``) is
+            tried again, after 0, 0.5, 1, 2, 4 … seconds. Requests themselves are not
+            retried by this setting.
+        max_keepalive: Deprecated alias of ``max_keepalive_connections``: warns
+            ``DeprecationWarning``; ``max_keepalive_connections`` wins if both are given.
+        backend: The I/O backend, by name. Async pools: ``"auto"`` (the default: the
+            event loop running the call), ``"asyncio"``, ``"trio"`` or ``"anyio"``. Sync
+            pools: ``"sync"`` (blocking sockets, the default). Another name raises
+            ``ValueError`` listing the valid ones.
+
+    Requests take these ``ext`` keys (others are ignored):
+
+    - ``"timeout"``: a mapping with the optional keys ``"connect"`` (TCP connect and TLS
+      handshake), ``"read"`` (each read), ``"write"`` (each write) and ``"pool"``
+      (waiting for a connection), in seconds; a missing key or ``None`` means no limit.
+      They raise ``ConnectTimeout``, ``ReadTimeout``, ``WriteTimeout`` and ``PoolTimeout``.
+    - ``"trace"``: a callable ``trace(event, info)`` called at each step of the request,
+      with events such as ``"connection.connect_tcp.started"`` and
+      ``"http11.receive_response_headers.complete"`` (``info["elapsed"]`` in seconds).
+
+    The response's ``ext`` is ``{"http_version": "HTTP/1.1", "reason": "OK"}`` over
+    HTTP/1.1 (``"HTTP/1.0"`` for such a server; ``reason`` is the server's phrase) and
+    ``{"http_version": "HTTP/2"}`` over HTTP/2; the values are ``str``.
     """
 
     def __init__(

@@ -41,11 +41,48 @@ logger = get_logger(__name__)
 class SyncHTTPProxy(SyncConnectionPool):
     """A connection pool that sends every request through an HTTP proxy.
 
-    See the httpcore 0.12 documentation for the parameters. ``proxy_mode`` is
-    ``"DEFAULT"`` (forward http, tunnel https), ``"FORWARD_ONLY"`` or ``"TUNNEL_ONLY"``.
-    Additions to the 0.12 API, keyword-only: ``retries`` and ``local_address`` apply to
-    the connection to the proxy; ``proxy_ssl_context`` is used, as it is, for TLS to an
-    https proxy (default: ``ssl_context``, which offers h2 when ``http2=True``).
+    *Forwarded* requests go to the proxy as they are, with the absolute URL as request
+    target and the proxy headers merged in. *Tunnelled* requests go through a ``CONNECT``
+    tunnel to the target, then TLS to the target for https (HTTP/2 by ALPN when
+    ``http2=True``). A non-2xx answer to ``CONNECT``, or any failure while setting the
+    tunnel up, raises ``ProxyError``. Requests and responses take the same ``ext`` keys
+    as the pool's (see ``SyncConnectionPool``).
+
+    Args:
+        proxy_url: The proxy as ``(scheme, host, port, target)``, scheme ``b"http"`` or
+            ``b"https"`` (TLS to the proxy, and TLS inside it for https targets); port
+            ``None`` means 80 or 443. The target is ignored.
+        proxy_headers: Headers for the proxy, as ``(bytes, bytes)`` pairs: merged into
+            forwarded requests (a request's own header of that name wins) and sent with
+            each ``CONNECT``; ``Proxy-Authorization`` goes here. ``Content-Length`` and
+            ``Transfer-Encoding`` are refused with ``ValueError``. ``None``: none.
+        proxy_mode: ``"DEFAULT"`` forwards ``http://`` targets and tunnels ``https://``
+            ones; ``"FORWARD_ONLY"`` forwards every request; ``"TUNNEL_ONLY"`` tunnels
+            every request.
+        ssl_context: The TLS settings for https targets, and for an https proxy unless
+            ``proxy_ssl_context`` is given. ``None``: verify against certifi's CA bundle.
+        max_connections: The most connections open at once (to the proxy, tunnels
+            included); a request waits up to ``ext["timeout"]["pool"]`` for one, then
+            raises ``PoolTimeout``. ``None``: no limit.
+        max_keepalive_connections: The most idle connections kept open for reuse.
+            ``None``: no limit.
+        keepalive_expiry: Seconds an idle connection is kept before it is closed.
+            ``None``: no limit.
+        http2: Offer HTTP/2 by ALPN to https targets inside tunnels. The proxy itself
+            is always spoken to in HTTP/1.1.
+        backend: The I/O backend, by name, as for the pool: async proxies ``"auto"``
+            (the default), ``"asyncio"``, ``"trio"`` or ``"anyio"``; sync proxies
+            ``"sync"``.
+        max_keepalive: Deprecated alias of ``max_keepalive_connections``: warns
+            ``DeprecationWarning``.
+        retries: Keyword-only, an addition to the 0.12 API: how many times a failed
+            connect to the proxy is tried again, after 0, 0.5, 1, 2 … seconds.
+        local_address: Keyword-only, an addition to the 0.12 API: the local address to
+            connect to the proxy from (``"0.0.0.0"`` forces IPv4, ``"::"`` IPv6).
+        proxy_ssl_context: Keyword-only, an addition to the 0.12 API: the TLS settings
+            for an https proxy, used as they are; its ALPN must not offer ``h2``.
+            ``None``: ``ssl_context`` if given, else a verifying context offering
+            HTTP/1.1 only.
     """
 
     def __init__(
