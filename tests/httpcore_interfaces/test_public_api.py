@@ -5,14 +5,56 @@ import types
 import httpcore_interfaces
 
 
-def test_all_lists_exactly_the_public_names() -> None:
+#: What the README and the API reference document, sorted as ruff sorts ``__all__``.
+DOCUMENTED = [
+    "URL",
+    "AsyncByteStream",
+    "AsyncHTTPTransport",
+    "CloseError",
+    "ConnectError",
+    "ConnectTimeout",
+    "Headers",
+    "LocalProtocolError",
+    "NetworkError",
+    "Origin",
+    "PoolTimeout",
+    "ProtocolError",
+    "ProxyError",
+    "ReadError",
+    "ReadTimeout",
+    "RemoteProtocolError",
+    "SyncByteStream",
+    "SyncHTTPTransport",
+    "TimeoutDict",
+    "TimeoutException",
+    "UnsupportedProtocol",
+    "WriteError",
+    "WriteTimeout",
+]
+#: Importable for the released siblings (streams 1.0.1, pool 1.0.0, proxy 1.0.0), not API.
+INTERNAL = {"publish_module"}
+
+
+def test_all_is_exactly_the_documented_names() -> None:
+    assert httpcore_interfaces.__all__ == DOCUMENTED
+
+
+def test_nothing_else_is_public_but_the_internal_helper_for_released_siblings() -> None:
     public = {
         name
         for name, value in vars(httpcore_interfaces).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
-    assert set(httpcore_interfaces.__all__) == public
-    assert len(httpcore_interfaces.__all__) == len(set(httpcore_interfaces.__all__))
+    assert public - set(DOCUMENTED) == INTERNAL
+    from httpcore_interfaces._module_metadata import publish_module
+
+    assert httpcore_interfaces.publish_module is publish_module
+
+
+def test_star_import_gives_the_documented_names_only() -> None:
+    namespace: dict[str, object] = {}
+    exec("from httpcore_interfaces import *", namespace)
+    assert sorted(set(namespace) - {"__builtins__"}) == sorted(DOCUMENTED)
 
 
 def test_public_objects_report_the_public_module() -> None:
@@ -38,7 +80,7 @@ def test_package_is_typed() -> None:
 
 
 def test_publish_module_leaves_other_packages_alone() -> None:
-    from httpcore_interfaces import publish_module
+    from httpcore_interfaces._module_metadata import publish_module
 
     class Foreign:
         pass

@@ -16,7 +16,11 @@ from ._exceptions import TimeoutException as TimeoutException
 from ._exceptions import UnsupportedProtocol as UnsupportedProtocol
 from ._exceptions import WriteError as WriteError
 from ._exceptions import WriteTimeout as WriteTimeout
-from ._module_metadata import publish_module as publish_module
+
+# Internal, not in __all__: httpcore-streams 1.0.1, httpcore-pool 1.0.0 and httpcore-proxy
+# 1.0.0 import it from here, so the name stays as long as 1.x does. Newer siblings import
+# it from ``httpcore_interfaces._module_metadata``.
+from ._module_metadata import publish_module
 from ._streams import AsyncByteStream as AsyncByteStream
 from ._streams import SyncByteStream as SyncByteStream
 from ._transports import AsyncHTTPTransport as AsyncHTTPTransport
@@ -50,7 +54,6 @@ __all__ = [
     "UnsupportedProtocol",
     "WriteError",
     "WriteTimeout",
-    "publish_module",
 ]
 
 publish_module(__name__, globals())

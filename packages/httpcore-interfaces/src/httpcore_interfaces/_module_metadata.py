@@ -4,6 +4,9 @@ Classes defined in private modules (``httpcore_interfaces._exceptions``) would o
 show that private path in reprs and tracebacks. Each component calls ``publish_module``
 from its own ``__init__`` for the objects it defines; the meta-package never does, so
 importing ``httpcore`` changes nothing for programs that use one component alone.
+
+Internal to the components, not part of the API; the siblings import it from this module,
+so its name and signature stay fixed across 1.x.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The HTTP proxy pools of the httpcore 0.12 API, sync and async."""
 
-from httpcore_interfaces import publish_module as _publish_module
+from httpcore_interfaces._module_metadata import publish_module as _publish_module
 
 from .__about__ import __version__ as __version__
 from ._async.http_proxy import AsyncHTTPProxy as AsyncHTTPProxy

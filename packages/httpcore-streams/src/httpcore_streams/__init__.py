@@ -1,6 +1,6 @@
 """Concrete byte streams for the httpcore 0.12 API."""
 
-from httpcore_interfaces import publish_module as _publish_module
+from httpcore_interfaces._module_metadata import publish_module as _publish_module
 
 from .__about__ import __version__ as __version__
 from ._iterators import AsyncIteratorByteStream as AsyncIteratorByteStream

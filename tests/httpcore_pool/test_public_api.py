@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import types
+
+import httpcore_pool
+
+
+def test_all_is_exactly_the_two_pools() -> None:
+    assert httpcore_pool.__all__ == ["AsyncConnectionPool", "SyncConnectionPool"]
+
+
+def test_nothing_else_is_public() -> None:
+    public = {
+        name
+        for name, value in vars(httpcore_pool).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert public == set(httpcore_pool.__all__)
+
+
+def test_public_classes_report_the_public_module() -> None:
+    for name in httpcore_pool.__all__:
+        assert getattr(httpcore_pool, name).__module__ == "httpcore_pool"
