@@ -34,6 +34,22 @@ class AsyncHTTPTransport:
 
         The caller must close the returned stream. Failures are raised as the exceptions
         of this package.
+
+        Args:
+            method: The request method, such as ``b"GET"``.
+            url: ``(scheme, host, port, target)``: bytes but the port, an ``int`` or
+                ``None`` for the scheme's default; the target holds path and query.
+            headers: ``(name, value)`` byte pairs, sent in this order and casing.
+            stream: The request body, an async iterable of bytes; ``None``: no body.
+            ext: Optional extensions. ``ext["timeout"]`` maps ``"connect"``, ``"read"``,
+                ``"write"`` and ``"pool"`` to seconds or ``None`` (no limit); unknown keys
+                are ignored.
+
+        Returns:
+            The status code (``200``), the response headers as byte pairs, the body
+                stream (read it, then ``aclose()``) and the response ``ext``:
+                ``{"http_version": "HTTP/1.1", "reason": "OK"}`` or
+                ``{"http_version": "HTTP/2"}``.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement arequest()")
 
@@ -67,6 +83,22 @@ class SyncHTTPTransport:
 
         The caller must close the returned stream. Failures are raised as the exceptions
         of this package.
+
+        Args:
+            method: The request method, such as ``b"GET"``.
+            url: ``(scheme, host, port, target)``: bytes but the port, an ``int`` or
+                ``None`` for the scheme's default; the target holds path and query.
+            headers: ``(name, value)`` byte pairs, sent in this order and casing.
+            stream: The request body, an iterable of bytes; ``None``: no body.
+            ext: Optional extensions. ``ext["timeout"]`` maps ``"connect"``, ``"read"``,
+                ``"write"`` and ``"pool"`` to seconds or ``None`` (no limit); unknown keys
+                are ignored.
+
+        Returns:
+            The status code (``200``), the response headers as byte pairs, the body
+                stream (read it, then ``close()``) and the response ``ext``:
+                ``{"http_version": "HTTP/1.1", "reason": "OK"}`` or
+                ``{"http_version": "HTTP/2"}``.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement request()")
 
