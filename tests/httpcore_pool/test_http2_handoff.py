@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,7 +25,8 @@ import h2.events
 import pytest
 
 from httpcore_interfaces import ReadTimeout, RemoteProtocolError, WriteError, WriteTimeout
-from httpcore_pool._async.http2 import CONNECTION_WINDOW, AsyncHTTP2Connection
+from httpcore_pool._async.http2 import AsyncHTTP2Connection
+from httpcore_pool._http2_protocol import CONNECTION_WINDOW
 from httpcore_pool._models import Request
 from httpcore_pool._retry import StreamRefused
 from httpcore_pool._sync.http2 import SyncHTTP2Connection
@@ -233,18 +233,20 @@ async def test_a_failed_write_spares_a_request_sent_before_it() -> None:
 
 
 class DelayedLock:
-    """The connection's own bookkeeping lock, except that the first time ``thread`` takes
-    it, ``meanwhile()`` runs first: a window opened on purpose between a thread's look at
-    its stream and its going to sleep, held open by ``meanwhile`` as long as it needs."""
+    """The connection's own lock, except that the first time ``thread`` takes it once
+    ``armed``, ``meanwhile()`` runs first: a window opened on purpose between a thread's
+    look at its stream and its going to sleep, held open by ``meanwhile`` as long as it
+    needs."""
 
     def __init__(self, lock: Any, meanwhile: Any) -> None:
         self.lock = lock
         self.meanwhile = meanwhile
         self.thread: threading.Thread | None = None
+        self.armed = False
         self.fired = False
 
     def __enter__(self) -> None:
-        if threading.current_thread() is self.thread and not self.fired:
+        if threading.current_thread() is self.thread and self.armed and not self.fired:
             self.fired = True
             self.meanwhile()
         self.lock.__enter__()
@@ -287,10 +289,19 @@ def test_no_wake_up_is_lost_between_a_threads_check_and_its_sleep() -> None:
         stream.push(server.answer(1, 3))
         reader.join(2)  # R took both responses and left before S goes to sleep
 
-    delayed = DelayedLock(connection._sleepers_lock, answer_both_and_let_the_reader_leave)
-    connection._sleepers_lock = delayed  # type: ignore[assignment]
+    delayed = DelayedLock(connection._lock, answer_both_and_let_the_reader_leave)
+    connection._lock = delayed  # type: ignore[assignment]
     sleeper = threading.Thread(target=run, args=("s",))
     delayed.thread = sleeper
+    has_event = connection._protocol.has_event
+
+    def look(stream_id: int) -> bool:  # S found nothing yet: the window opens next
+        found = has_event(stream_id)
+        if threading.current_thread() is sleeper and not found:
+            delayed.armed = True
+        return found
+
+    connection._protocol.has_event = look  # type: ignore[method-assign]
     sleeper.start()
     reader.join(4)
     sleeper.join(4)
@@ -564,19 +575,20 @@ class OneAtATime:
         return call
 
 
-def test_threads_never_use_h2_at_the_same_time() -> None:
-    """h2 is not thread-safe: the reading thread and the writing threads must take turns."""
+def test_threads_never_use_the_protocol_at_the_same_time() -> None:
+    """The HTTP/2 protocol (and h2 in it) is not thread-safe: the reading thread and the
+    writing threads must take turns, acknowledging each other's streams included."""
     connection = SyncHTTP2Connection(ORIGIN, SyncMemoryStream(MemoryH2Server()))
     connection.initialize(make_request(b"/"))
-    guard = OneAtATime(connection._h2)
-    connection._h2 = guard  # type: ignore[assignment]
+    guard = OneAtATime(connection._protocol)
+    connection._protocol = guard  # type: ignore[assignment]
     assert fetch_in_threads(connection, 8, 5) == [(200, b"ok")] * 40
     assert not guard.overlapped
 
 
 def window_held(connection: AsyncHTTP2Connection | SyncHTTP2Connection) -> int:
     """Connection-window bytes the server spent that we neither gave back nor queued."""
-    manager = connection._h2._inbound_flow_control_window_manager
+    manager = connection._protocol._h2._inbound_flow_control_window_manager
     return CONNECTION_WINDOW - manager.current_window_size - manager._bytes_processed
 
 
@@ -620,75 +632,10 @@ async def test_data_arriving_while_a_closed_stream_waits_to_write_its_reset_is_g
                 for _ in range(6):
                     server.h2.send_data(1, b"y" * 16384)
                 data = server.h2.data_to_send()
-            connection._take_in(data)  # as the reader or the delivery callback would
+            with connection._lock:  # as the reader or the delivery callback would
+                connection._protocol.receive_data(data)
             gate.set()
     assert window_held(connection) == 0
-
-
-def data_received(stream_id: int, data: bytes) -> h2.events.DataReceived:
-    """A DataReceived as h2 makes it, from a real exchange: h2 4.2+ events take their
-    fields as keywords, older ones take none."""
-    client = h2.connection.H2Connection()
-    server = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
-    client.initiate_connection()
-    client.send_headers(
-        stream_id, [(":method", "GET"), (":scheme", "https"), (":authority", "a"), (":path", "/")]
-    )
-    server.initiate_connection()
-    server.receive_data(client.data_to_send())
-    server.send_headers(stream_id, [(":status", "200")])
-    server.send_data(stream_id, data)
-    events = client.receive_data(server.data_to_send())
-    [event] = [event for event in events if isinstance(event, h2.events.DataReceived)]
-    return event
-
-
-def test_threads_acknowledging_each_others_streams_count_every_byte_once() -> None:
-    # One thread reads a chunk of stream 1 while another acknowledges every stream (half
-    # the connection window held): each byte must be acknowledged exactly once.
-    connection = SyncHTTP2Connection(ORIGIN, SyncMemoryStream(MemoryH2Server()))
-    request = make_request(b"/")
-    connection.initialize(request)
-    for stream_id in (1, 3):
-        fields = [(b":method", b"GET"), (b":authority", b"a"), (b":scheme", b"https")]
-        connection._h2.send_headers(stream_id, [*fields, (b":path", b"/")])
-        connection._events[stream_id] = deque()
-    acked: list[tuple[int, int]] = []
-    acknowledge = connection._h2.acknowledge_received_data
-
-    def record(size: int, stream_id: int) -> None:
-        acked.append((stream_id, size))
-        acknowledge(size, stream_id)
-
-    connection._h2.acknowledge_received_data = record  # type: ignore[method-assign,assignment]
-    others: list[threading.Thread] = []
-
-    class SwitchOnGet(dict[int, int]):
-        """Starts the other thread where a thread switch could fall: in the middle of
-        the read-and-update of stream 1's count."""
-
-        def get(self, key: int, default: Any = None) -> Any:
-            value = super().get(key, default)
-            if not others:
-                other = threading.Thread(
-                    target=connection._acknowledge, args=(request, [1, 3], False)
-                )
-                others.append(other)
-                other.start()
-                other.join(0.2)  # it must wait for the count to be updated
-            return value
-
-    connection._unacked = SwitchOnGet({1: 500_000, 3: 200_000})
-    connection._unacked_total = 700_000
-    event = data_received(1, b"x" * 16384)
-    connection._events[1].append(event)
-    assert connection.receive_body_chunk(request, 1) == b"x" * 16384
-    others[0].join(5)
-    with connection._h2_lock:
-        assert connection._unacked_total == sum(connection._unacked.values())
-    connection._acknowledge(request, [1, 3], write=False)
-    assert sum(size for stream_id, size in acked if stream_id == 1) == 500_000 + 16384
-    assert sum(size for stream_id, size in acked if stream_id == 3) == 200_000
 
 
 class TimingOutStream(SyncMemoryStream):

@@ -85,3 +85,30 @@ def test_removes_anyio_markers_from_tests(unasync: ModuleType) -> None:
     used: set[str] = set()
     out = unasync.transform("@pytest.mark.anyio\nasync def test_x() -> None:\n    pass\n", used)
     assert out == unasync.HEADER + "def test_x() -> None:\n    pass\n"
+
+
+def test_leaves_async_only_blocks_out_of_the_sync_code(unasync: ModuleType) -> None:
+    source = (
+        "async def start(self) -> None:\n"
+        "    await self.connect()\n"
+        "    # unasync: async only\n"
+        "    if self.delivers:\n"
+        "        self.deliver()\n"
+        "    # unasync: end\n"
+        "    return None\n"
+    )
+    out = unasync.transform(source, set())
+    assert out == unasync.HEADER + "def start(self) -> None:\n    self.connect()\n    return None\n"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "# unasync: async only\nx = 1\n",  # never ended
+        "x = 1\n# unasync: end\n",  # nothing to end
+        "# unasync: async only\n# unasync: async only\n# unasync: end\n",  # nested
+    ],
+)
+def test_refuses_unbalanced_async_only_markers(unasync: ModuleType, source: str) -> None:
+    with pytest.raises(ValueError, match=r"async-only|unasync: end"):
+        unasync.transform(source, set())

@@ -32,7 +32,7 @@ from httpcore_interfaces import (
 
 from ._async.tls_in_tls import AsyncTLSInTLSStream
 from ._sockets import describe_os_error, set_nodelay
-from .base import AsyncNetworkStream, Receiver
+from .base import AsyncDeliveringStream, AsyncNetworkStream, Receiver
 
 __all__ = ["AsyncIOStream", "open_asyncio_tcp_stream", "open_asyncio_unix_stream"]
 
@@ -116,7 +116,7 @@ class _StreamProtocol(asyncio.Protocol):
             waiter.set_result(None)
 
 
-class AsyncIOStream(AsyncNetworkStream):
+class AsyncIOStream(AsyncDeliveringStream):
     __slots__ = ("_below", "_loop", "_protocol", "_transport")
 
     def __init__(
@@ -200,7 +200,7 @@ class AsyncIOStream(AsyncNetworkStream):
     def call_soon(self, callback: Callable[[], None]) -> None:
         self._loop.call_soon(callback)
 
-    def deliver_to(self, receiver: Receiver) -> bool:
+    def deliver_to(self, receiver: Receiver) -> None:
         protocol = self._protocol
         protocol.receiver = receiver
         while protocol.chunks:  # what arrived before, first
@@ -212,7 +212,6 @@ class AsyncIOStream(AsyncNetworkStream):
         if protocol.eof:
             error = protocol.error
             receiver(ReadError(describe_os_error(error)) if error is not None else b"")
-        return True
 
     def _is_closing(self) -> bool:
         below = self._below

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = [
+    "AsyncDeliveringStream",
     "AsyncNetworkBackend",
     "AsyncNetworkStream",
     "Receiver",
@@ -46,27 +47,6 @@ class AsyncNetworkStream(ABC):
         """From now on a reader and a writer use this stream at once (HTTP/2); streams
         whose operations would interfere then switch to ones that do not."""
 
-    def deliver_to(self, receiver: Receiver) -> bool:
-        """Hand everything received from now on (and anything buffered) straight to
-        ``receiver``, as it arrives, instead of keeping it for ``read()``, and allow
-        ``write_now()``. False, the default, for a stream that cannot: then nothing
-        changes. An HTTP/2 connection then needs no task to read for it."""
-        return False
-
-    def write_now(self, data: bytes, hold_reading: bool = False) -> None:
-        """Send ``data`` without waiting, after those of earlier writes; only on a stream
-        that delivers (see ``deliver_to``). Raises ``WriteError`` if it is closed.
-
-        ``hold_reading``: if the peer is not reading what we send, deliver nothing more
-        until it reads again, so that answers to what it sends (acknowledgements) cannot
-        pile up in memory."""
-        raise NotImplementedError
-
-    def call_soon(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` once the tasks ready now have run; only on a stream that
-        delivers (see ``deliver_to``): so that what they queue goes out in one write."""
-        raise NotImplementedError
-
     @abstractmethod
     async def aclose(self) -> None:
         """Close at once, without waiting for the peer; safe to call twice."""
@@ -78,6 +58,31 @@ class AsyncNetworkStream(ABC):
     @abstractmethod
     def get_extra_info(self, name: str) -> Any:
         """``"ssl_object"``, ``"client_addr"`` or ``"server_addr"``, else None."""
+
+
+class AsyncDeliveringStream(AsyncNetworkStream):
+    """A stream that can hand what it receives straight to a callback, as it arrives
+    (asyncio's, whose protocols are called back): then an HTTP/2 connection needs no
+    task to read for it. A capability of one backend, not a duty of every stream."""
+
+    @abstractmethod
+    def deliver_to(self, receiver: Receiver) -> None:
+        """Hand everything received from now on (and anything buffered) to ``receiver``
+        instead of keeping it for ``read()``."""
+
+    @abstractmethod
+    def write_now(self, data: bytes, hold_reading: bool = False) -> None:
+        """Send ``data`` without waiting, after those of earlier writes. Raises
+        ``WriteError`` if the stream is closed.
+
+        ``hold_reading``: if the peer is not reading what we send, deliver nothing more
+        until it reads again, so that answers to what it sends (acknowledgements) cannot
+        pile up in memory."""
+
+    @abstractmethod
+    def call_soon(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the tasks ready now have run: what they queue then goes
+        out in one write."""
 
 
 class AsyncNetworkBackend(ABC):
@@ -114,16 +119,6 @@ class SyncNetworkStream(ABC):
     def share(self) -> None:  # noqa: B027 - deliberately a no-op unless overridden
         """From now on a reader and a writer use this stream at once (HTTP/2); streams
         whose operations would interfere then switch to ones that do not."""
-
-    def deliver_to(self, receiver: Receiver) -> bool:
-        """Blocking sockets have nobody to deliver: a thread reads (see the async one)."""
-        return False
-
-    def write_now(self, data: bytes, hold_reading: bool = False) -> None:
-        raise NotImplementedError
-
-    def call_soon(self, callback: Callable[[], None]) -> None:
-        raise NotImplementedError
 
     @abstractmethod
     def close(self) -> None:
