@@ -180,12 +180,19 @@ def test_a_lost_connection_fails_every_stream_and_says_which_may_go_again() -> N
 def test_a_failed_write_stops_new_streams_but_not_answers() -> None:
     exchange = Exchange()
     stream_id = exchange.client.open_stream(make_request(b"/"))
-    exchange.client.data_to_send()  # "written", then the write failed
+    exchange.to_server()  # written; then a later write fails
     exchange.client.mark_write_failed()
     assert exchange.client.capacity() == 0
     with pytest.raises(StreamRefused, match="not sent"):
         exchange.client.open_stream(make_request(b"/again"))
     assert exchange.client.as_lost(WriteError("x"), answered=False, idempotent=True)
+    exchange.respond(stream_id, [(b":status", b"200")], b"ok")
+    exchange.to_client()
+    assert [type(event) for event in exchange.events(stream_id)] == [
+        ResponseStarted,
+        BodyChunk,
+        BodyEnded,
+    ]
 
 
 def test_an_upload_follows_the_flow_control_windows() -> None:
