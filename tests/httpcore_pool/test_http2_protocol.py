@@ -277,9 +277,7 @@ def download_through_a_small_window(data: st.DataObject) -> None:
                 if cost > window:
                     break
                 chunk = chunks.pop(0)
-                server.send_data(
-                    stream_id, b"x" * chunk, end_stream=not chunks, pad_length=padding
-                )
+                server.send_data(stream_id, b"x" * chunk, end_stream=not chunks, pad_length=padding)
         exchange.to_client()
         readable = [sid for sid in open_streams if exchange.client.has_event(sid)]
         if not readable:
