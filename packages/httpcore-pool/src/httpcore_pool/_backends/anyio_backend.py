@@ -12,22 +12,20 @@ import anyio
 from anyio.abc import ByteStream, SocketAttribute
 from anyio.streams.tls import TLSAttribute, TLSStream
 
-from httpcore_interfaces import (
-    ConnectError,
-    ConnectTimeout,
-    ReadError,
-    ReadTimeout,
-    WriteError,
-    WriteTimeout,
-)
+from httpcore_interfaces import ConnectError, ConnectTimeout
 
-from ._sockets import describe_os_error, set_nodelay, socket_is_readable
+from .._exceptions import CONNECT, READ, TLS_HANDSHAKE, WRITE
+from ._sockets import set_nodelay, socket_is_readable
 from .asyncio_backend import open_asyncio_tcp_stream, open_asyncio_unix_stream
 from .base import AsyncNetworkBackend, AsyncNetworkStream
 
 __all__ = ["AnyIOBackend", "AnyIOStream"]
 
-_BROKEN = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, ssl.SSLError)
+# anyio's own stream errors are failures of the operation, as an OSError is.
+_BROKEN = (anyio.BrokenResourceError, anyio.ClosedResourceError)
+_READ = READ.treating(_BROKEN, like=OSError)
+_WRITE = WRITE.treating(_BROKEN, like=OSError)
+_TLS_HANDSHAKE = TLS_HANDSHAKE.treating(_BROKEN, like=OSError)
 
 
 class AnyIOStream(AsyncNetworkStream):
@@ -45,10 +43,8 @@ class AnyIOStream(AsyncNetworkStream):
                 return await self._stream.receive(max_bytes)
         except anyio.EndOfStream:
             return b""
-        except TimeoutError as exc:
-            raise ReadTimeout(f"Timed out reading from the server after {timeout}s") from exc
-        except _BROKEN as exc:
-            raise ReadError(describe_os_error(exc)) from exc
+        except _READ.catches as exc:
+            raise _READ.error(exc, timeout=timeout) from exc
 
     async def write(self, data: bytes, timeout: float | None) -> None:
         if not data:
@@ -59,30 +55,27 @@ class AnyIOStream(AsyncNetworkStream):
             else:
                 with anyio.fail_after(timeout):
                     await self._stream.send(data)
-        except TimeoutError as exc:
-            raise WriteTimeout(f"Timed out writing to the server after {timeout}s") from exc
-        except _BROKEN as exc:
-            raise WriteError(describe_os_error(exc)) from exc
+        except _WRITE.catches as exc:
+            raise _WRITE.error(exc, timeout=timeout) from exc
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str, timeout: float | None
     ) -> AsyncNetworkStream:
-        try:
-            with anyio.fail_after(timeout):
-                tls = await TLSStream.wrap(
-                    self._stream,
-                    hostname=server_hostname,
-                    ssl_context=ssl_context,
-                    standard_compatible=False,
-                )
-        except BaseException as exc:
-            await self.aclose()
-            if isinstance(exc, TimeoutError):
-                raise ConnectTimeout(f"TLS handshake timed out after {timeout}s") from exc
-            if isinstance(exc, (*_BROKEN, anyio.EndOfStream)):
-                reason = describe_os_error(exc) if str(exc) else "server closed the connection"
-                raise ConnectError(f"TLS handshake failed: {reason}") from exc
-            raise
+        with _TLS_HANDSHAKE.mapping(timeout=timeout):
+            try:
+                with anyio.fail_after(timeout):
+                    tls = await TLSStream.wrap(
+                        self._stream,
+                        hostname=server_hostname,
+                        ssl_context=ssl_context,
+                        standard_compatible=False,
+                    )
+            except anyio.EndOfStream as exc:
+                await self.aclose()
+                raise ConnectError("TLS handshake failed: server closed the connection") from exc
+            except BaseException:
+                await self.aclose()
+                raise
         return AnyIOStream(tls)
 
     async def aclose(self) -> None:
@@ -150,13 +143,8 @@ class AnyIOBackend(AsyncNetworkBackend):
                 raise ConnectTimeout(f"Timed out resolving {host} after {timeout}s") from exc
         if self._on_asyncio():
             return await open_asyncio_tcp_stream(host, port, timeout, local_address)
-        try:
-            with anyio.fail_after(timeout):
-                stream = await anyio.connect_tcp(host, port, local_host=local_address)
-        except TimeoutError as exc:
-            raise ConnectTimeout(f"Timed out connecting to {host}:{port} after {timeout}s") from exc
-        except OSError as exc:
-            raise ConnectError(describe_os_error(exc)) from exc
+        with CONNECT.mapping(target=f"{host}:{port}", timeout=timeout), anyio.fail_after(timeout):
+            stream = await anyio.connect_tcp(host, port, local_host=local_address)
         set_nodelay(stream.extra(SocketAttribute.raw_socket))
         return AnyIOStream(stream)
 
@@ -164,13 +152,8 @@ class AnyIOBackend(AsyncNetworkBackend):
         self._check_event_loop()
         if self._on_asyncio():
             return await open_asyncio_unix_stream(path, timeout)
-        try:
-            with anyio.fail_after(timeout):
-                stream = await anyio.connect_unix(path)
-        except TimeoutError as exc:
-            raise ConnectTimeout(f"Timed out connecting to {path} after {timeout}s") from exc
-        except OSError as exc:
-            raise ConnectError(describe_os_error(exc)) from exc
+        with CONNECT.mapping(target=path, timeout=timeout), anyio.fail_after(timeout):
+            stream = await anyio.connect_unix(path)
         return AnyIOStream(stream)
 
     async def sleep(self, seconds: float) -> None:

@@ -21,17 +21,11 @@ from typing import Any
 
 import anyio
 
-from httpcore_interfaces import (
-    ConnectError,
-    ConnectTimeout,
-    ReadError,
-    ReadTimeout,
-    WriteError,
-    WriteTimeout,
-)
+from httpcore_interfaces import ConnectError, ReadError, WriteError
 
+from .._exceptions import CONNECT, READ, TLS_HANDSHAKE, WRITE, describe_os_error
 from ._async.tls_in_tls import AsyncTLSInTLSStream
-from ._sockets import describe_os_error, set_nodelay
+from ._sockets import set_nodelay
 from .base import AsyncDeliveringStream, AsyncNetworkStream, Receiver
 
 __all__ = ["AsyncIOStream", "open_asyncio_tcp_stream", "open_asyncio_unix_stream"]
@@ -136,14 +130,12 @@ class AsyncIOStream(AsyncDeliveringStream):
     async def read(self, max_bytes: int, timeout: float | None) -> bytes:
         protocol = self._protocol
         if not protocol.chunks and not protocol.eof:
-            try:
+            with READ.mapping(timeout=timeout):
                 if timeout is None:
                     await self._wait_readable()
                 else:
                     with anyio.fail_after(timeout):
                         await self._wait_readable()
-            except TimeoutError as exc:
-                raise ReadTimeout(f"Timed out reading from the server after {timeout}s") from exc
         if protocol.chunks:
             data = protocol.chunks.popleft()
             if len(data) > max_bytes:
@@ -173,14 +165,12 @@ class AsyncIOStream(AsyncDeliveringStream):
         self.write_now(data)
         if not protocol.paused_writing:
             return
-        try:
+        with WRITE.mapping(timeout=timeout):
             if timeout is None:
                 await self._wait_writable()
             else:
                 with anyio.fail_after(timeout):
                     await self._wait_writable()
-        except TimeoutError as exc:
-            raise WriteTimeout(f"Timed out writing to the server after {timeout}s") from exc
         if protocol.error is not None:
             raise WriteError(describe_os_error(protocol.error)) from protocol.error
 
@@ -231,18 +221,18 @@ class AsyncIOStream(AsyncDeliveringStream):
     ) -> AsyncNetworkStream:
         if self._transport.get_extra_info("ssl_object") is not None:  # through an https proxy
             return await AsyncTLSInTLSStream.handshake(self, ssl_context, server_hostname, timeout)
-        try:
-            with anyio.fail_after(timeout):
-                transport = await self._loop.start_tls(
-                    self._transport, self._protocol, ssl_context, server_hostname=server_hostname
-                )
-        except BaseException as exc:
-            await self.aclose()
-            if isinstance(exc, TimeoutError):
-                raise ConnectTimeout(f"TLS handshake timed out after {timeout}s") from exc
-            if isinstance(exc, OSError):  # ssl.SSLError included
-                raise ConnectError(f"TLS handshake failed: {describe_os_error(exc)}") from exc
-            raise
+        with TLS_HANDSHAKE.mapping(timeout=timeout):
+            try:
+                with anyio.fail_after(timeout):
+                    transport = await self._loop.start_tls(
+                        self._transport,
+                        self._protocol,
+                        ssl_context,
+                        server_hostname=server_hostname,
+                    )
+            except BaseException:
+                await self.aclose()
+                raise
         if transport is None:  # pragma: no cover - the handshake succeeded but the peer left
             raise ConnectError("TLS handshake failed: the connection was closed")
         assert isinstance(transport, asyncio.Transport)
@@ -295,13 +285,8 @@ async def _open(
     target: str,
     timeout: float | None,
 ) -> AsyncNetworkStream:
-    try:
-        with anyio.fail_after(timeout):
-            transport, protocol = await connecting
-    except TimeoutError as exc:
-        raise ConnectTimeout(f"Timed out connecting to {target} after {timeout}s") from exc
-    except OSError as exc:
-        raise ConnectError(describe_os_error(exc)) from exc
+    with CONNECT.mapping(target=target, timeout=timeout), anyio.fail_after(timeout):
+        transport, protocol = await connecting
     sock = transport.get_extra_info("socket")
     if sock is not None:
         set_nodelay(sock)

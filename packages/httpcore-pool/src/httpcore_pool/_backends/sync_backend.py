@@ -11,16 +11,8 @@ import threading
 import time
 from typing import Any
 
-from httpcore_interfaces import (
-    ConnectError,
-    ConnectTimeout,
-    ReadError,
-    ReadTimeout,
-    WriteError,
-    WriteTimeout,
-)
-
-from ._sockets import describe_os_error, set_nodelay, socket_is_readable
+from .._exceptions import CONNECT, READ, TLS_HANDSHAKE, WRITE
+from ._sockets import set_nodelay, socket_is_readable
 from ._sync.tls_in_tls import SyncTLSInTLSStream
 from .base import SyncNetworkBackend, SyncNetworkStream
 
@@ -67,10 +59,8 @@ class SyncSocketStream(SyncNetworkStream):
                 self._set_timeout(timeout)
                 return self._sock.recv(max_bytes)
             return self._poll_read(max_bytes, timeout)
-        except TimeoutError as exc:
-            raise ReadTimeout(f"Timed out reading from the server after {timeout}s") from exc
-        except OSError as exc:  # ssl.SSLError is an OSError
-            raise ReadError(describe_os_error(exc)) from exc
+        except READ.catches as exc:
+            raise READ.error(exc, timeout=timeout) from exc
 
     def _poll_read(self, max_bytes: int, timeout: float | None) -> bytes:
         deadline = _deadline(timeout)
@@ -97,10 +87,8 @@ class SyncSocketStream(SyncNetworkStream):
                 self._sock.sendall(data)
             else:
                 self._poll_write(data, timeout)
-        except TimeoutError as exc:
-            raise WriteTimeout(f"Timed out writing to the server after {timeout}s") from exc
-        except OSError as exc:
-            raise WriteError(describe_os_error(exc)) from exc
+        except WRITE.catches as exc:
+            raise WRITE.error(exc, timeout=timeout) from exc
 
     def _poll_write(self, data: bytes, timeout: float | None) -> None:
         deadline = _deadline(timeout)
@@ -134,22 +122,21 @@ class SyncSocketStream(SyncNetworkStream):
         except BaseException:
             self.close()
             raise
-        try:
-            while True:
-                try:
-                    tls.do_handshake()
-                    break
-                except ssl.SSLWantReadError:
-                    events = select.POLLIN
-                except ssl.SSLWantWriteError:
-                    events = select.POLLOUT
-                if not _wait(tls, events, deadline):
-                    raise ConnectTimeout(f"TLS handshake timed out after {timeout}s")
-        except BaseException as exc:
-            tls.close()
-            if isinstance(exc, OSError):
-                raise ConnectError(f"TLS handshake failed: {describe_os_error(exc)}") from exc
-            raise
+        with TLS_HANDSHAKE.mapping(timeout=timeout):
+            try:
+                while True:
+                    try:
+                        tls.do_handshake()
+                        break
+                    except ssl.SSLWantReadError:
+                        events = select.POLLIN
+                    except ssl.SSLWantWriteError:
+                        events = select.POLLOUT
+                    if not _wait(tls, events, deadline):
+                        raise TimeoutError
+            except BaseException:
+                tls.close()
+                raise
         return SyncSocketStream(tls)
 
     def close(self) -> None:
@@ -185,29 +172,23 @@ class SyncBackend(SyncNetworkBackend):
     def connect_tcp(
         self, host: str, port: int, timeout: float | None, local_address: str | None
     ) -> SyncNetworkStream:
-        try:
+        with CONNECT.mapping(target=f"{host}:{port}", timeout=timeout):
             if local_address is None:
                 sock = socket.create_connection((host, port), _blocking(timeout))
             else:
                 sock = _connect_from(host, port, timeout, local_address)
-        except TimeoutError as exc:
-            raise ConnectTimeout(f"Timed out connecting to {host}:{port} after {timeout}s") from exc
-        except OSError as exc:
-            raise ConnectError(describe_os_error(exc)) from exc
         set_nodelay(sock)
         return SyncSocketStream(sock)
 
     def connect_unix_socket(self, path: str, timeout: float | None) -> SyncNetworkStream:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(_blocking(timeout))
-            sock.connect(path)
-        except TimeoutError as exc:
-            sock.close()
-            raise ConnectTimeout(f"Timed out connecting to {path} after {timeout}s") from exc
-        except OSError as exc:
-            sock.close()
-            raise ConnectError(describe_os_error(exc)) from exc
+        with CONNECT.mapping(target=path, timeout=timeout):
+            try:
+                sock.settimeout(_blocking(timeout))
+                sock.connect(path)
+            except BaseException:
+                sock.close()
+                raise
         return SyncSocketStream(sock)
 
     def sleep(self, seconds: float) -> None:

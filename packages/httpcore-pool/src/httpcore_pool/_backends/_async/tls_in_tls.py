@@ -13,17 +13,8 @@ import ssl
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from httpcore_interfaces import (
-    ConnectError,
-    ConnectTimeout,
-    ReadError,
-    ReadTimeout,
-    WriteError,
-    WriteTimeout,
-)
-
+from ..._exceptions import READ, TLS_HANDSHAKE, WRITE
 from ..._synchronization import AsyncLock, AsyncPoolLock
-from .._sockets import describe_os_error
 from ..base import READ_SIZE, AsyncNetworkStream
 
 __all__ = ["AsyncTLSInTLSStream"]
@@ -60,17 +51,16 @@ class AsyncTLSInTLSStream(AsyncNetworkStream):
     ) -> AsyncTLSInTLSStream:
         """TLS to ``server_hostname`` over ``transport``; on failure it is closed."""
         incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-        try:
-            ssl_object = ssl_context.wrap_bio(incoming, outgoing, server_hostname=server_hostname)
-            stream = cls(transport, ssl_object, incoming, outgoing)
-            await stream._run(ssl_object.do_handshake, timeout)
-        except BaseException as exc:
-            await transport.aclose()
-            if isinstance(exc, (ReadTimeout, WriteTimeout)):
-                raise ConnectTimeout(f"TLS handshake timed out after {timeout}s") from exc
-            if isinstance(exc, (ReadError, WriteError, OSError)):  # ssl.SSLError included
-                raise ConnectError(f"TLS handshake failed: {describe_os_error(exc)}") from exc
-            raise
+        with TLS_HANDSHAKE.mapping(timeout=timeout):
+            try:
+                ssl_object = ssl_context.wrap_bio(
+                    incoming, outgoing, server_hostname=server_hostname
+                )
+                stream = cls(transport, ssl_object, incoming, outgoing)
+                await stream._run(ssl_object.do_handshake, timeout)
+            except BaseException:
+                await transport.aclose()
+                raise
         return stream
 
     async def _run(self, operation: Callable[[], T], timeout: float | None) -> T:
@@ -112,15 +102,15 @@ class AsyncTLSInTLSStream(AsyncNetworkStream):
             return await self._run(lambda: self._ssl_object.read(max_bytes), timeout)
         except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
             return b""  # closed, with or without close_notify: as the socket backend does
-        except ssl.SSLError as exc:
-            raise ReadError(describe_os_error(exc)) from exc
+        except ssl.SSLError as exc:  # the transport's own failures pass through
+            raise READ.error(exc, timeout=timeout) from exc
 
     async def write(self, data: bytes, timeout: float | None) -> None:
         try:
             # With memory BIOs, write() encrypts everything at once: no partial writes.
             await self._run(lambda: self._ssl_object.write(data), timeout)
         except ssl.SSLError as exc:
-            raise WriteError(describe_os_error(exc)) from exc
+            raise WRITE.error(exc, timeout=timeout) from exc
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str, timeout: float | None

@@ -14,17 +14,8 @@ import ssl
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from httpcore_interfaces import (
-    ConnectError,
-    ConnectTimeout,
-    ReadError,
-    ReadTimeout,
-    WriteError,
-    WriteTimeout,
-)
-
+from ..._exceptions import READ, TLS_HANDSHAKE, WRITE
 from ..._synchronization import SyncLock, SyncPoolLock
-from .._sockets import describe_os_error
 from ..base import READ_SIZE, SyncNetworkStream
 
 __all__ = ["SyncTLSInTLSStream"]
@@ -61,17 +52,16 @@ class SyncTLSInTLSStream(SyncNetworkStream):
     ) -> SyncTLSInTLSStream:
         """TLS to ``server_hostname`` over ``transport``; on failure it is closed."""
         incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-        try:
-            ssl_object = ssl_context.wrap_bio(incoming, outgoing, server_hostname=server_hostname)
-            stream = cls(transport, ssl_object, incoming, outgoing)
-            stream._run(ssl_object.do_handshake, timeout)
-        except BaseException as exc:
-            transport.close()
-            if isinstance(exc, (ReadTimeout, WriteTimeout)):
-                raise ConnectTimeout(f"TLS handshake timed out after {timeout}s") from exc
-            if isinstance(exc, (ReadError, WriteError, OSError)):  # ssl.SSLError included
-                raise ConnectError(f"TLS handshake failed: {describe_os_error(exc)}") from exc
-            raise
+        with TLS_HANDSHAKE.mapping(timeout=timeout):
+            try:
+                ssl_object = ssl_context.wrap_bio(
+                    incoming, outgoing, server_hostname=server_hostname
+                )
+                stream = cls(transport, ssl_object, incoming, outgoing)
+                stream._run(ssl_object.do_handshake, timeout)
+            except BaseException:
+                transport.close()
+                raise
         return stream
 
     def _run(self, operation: Callable[[], T], timeout: float | None) -> T:
@@ -113,15 +103,15 @@ class SyncTLSInTLSStream(SyncNetworkStream):
             return self._run(lambda: self._ssl_object.read(max_bytes), timeout)
         except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
             return b""  # closed, with or without close_notify: as the socket backend does
-        except ssl.SSLError as exc:
-            raise ReadError(describe_os_error(exc)) from exc
+        except ssl.SSLError as exc:  # the transport's own failures pass through
+            raise READ.error(exc, timeout=timeout) from exc
 
     def write(self, data: bytes, timeout: float | None) -> None:
         try:
             # With memory BIOs, write() encrypts everything at once: no partial writes.
             self._run(lambda: self._ssl_object.write(data), timeout)
         except ssl.SSLError as exc:
-            raise WriteError(describe_os_error(exc)) from exc
+            raise WRITE.error(exc, timeout=timeout) from exc
 
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str, timeout: float | None
