@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from httpcore_interfaces import LocalProtocolError, UnsupportedProtocol
-from httpcore_pool._models import Request, origin_to_str
+from httpcore_pool._models import Request, authority, check_origin, origin_to_str
 
 URL = (b"http", b"example.org", None, b"/")
 
@@ -38,6 +38,27 @@ def test_origin_to_str(origin: tuple[bytes, bytes, int], text: str) -> None:
     assert origin_to_str(origin) == text
 
 
+def test_authority_of_a_connect_line_always_names_the_port() -> None:
+    assert authority((b"https", b"a.b", 443)) == b"a.b:443"
+    assert authority((b"https", b"::1", 443)) == b"[::1]:443"
+    assert authority((b"https", b"a.b", 443), default_port=False) == b"a.b"
+
+
+def test_check_origin_names_another_argument_and_raises_its_error() -> None:
+    """The proxy's ``proxy_url``: its target is not checked, a bad host is a ValueError."""
+    assert check_origin((b"https", b"p", None, None), "proxy_url", ValueError) == (
+        b"https",
+        b"p",
+        443,
+    )
+    with pytest.raises(ValueError, match=r"^Invalid host b'p\\r' in proxy_url"):
+        check_origin((b"http", b"p\r", 1, b"/"), "proxy_url", ValueError)
+    with pytest.raises(UnsupportedProtocol, match=r"^Unsupported proxy_url scheme 'ftp'"):
+        check_origin((b"ftp", b"p", 1, b"/"), "proxy_url", ValueError)
+    with pytest.raises(TypeError, match=r"^proxy_url port must be an int"):
+        check_origin((b"http", b"p", 1.0, b"/"), "proxy_url", ValueError)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
@@ -49,6 +70,7 @@ def test_origin_to_str(origin: tuple[bytes, bytes, int], text: str) -> None:
         ({"url": (b"http", b"example.org", b"/")}, TypeError, "of length 3"),
         ({"url": ("http", b"a", None, b"/")}, TypeError, "url scheme must be bytes, not str"),
         ({"url": (b"http", "a", None, b"/")}, TypeError, "url host must be bytes"),
+        ({"url": (b"http", b"a", None, "/")}, TypeError, "url target must be bytes, not str"),
         ({"url": (b"http", b"a", "80", b"/")}, TypeError, "url port must be an int or None"),
         ({"url": (b"http", b"a", True, b"/")}, TypeError, "url port must be an int or None"),
         ({"url": (b"http", b"a", 0, b"/")}, ValueError, "url port must be in 1-65535, got 0"),

@@ -23,7 +23,9 @@ __all__ = [
     "DEFAULT_PORTS",
     "Request",
     "Timeouts",
+    "authority",
     "check_headers",
+    "check_origin",
     "check_seconds",
     "keepalive_limit",
     "origin_to_str",
@@ -129,12 +131,7 @@ class Request:
 
     def host_header(self) -> bytes:
         """The ``Host`` value for this URL: the port only when it is not the default."""
-        scheme, host, port = self.origin
-        if b":" in host:  # an IPv6 literal
-            host = b"[" + host + b"]"
-        if port == DEFAULT_PORTS[scheme]:
-            return host
-        return host + b":" + str(port).encode("ascii")
+        return authority(self.origin, default_port=False)
 
 
 def keepalive_limit(max_keepalive_connections: int | None, max_keepalive: int | None) -> int | None:
@@ -150,14 +147,20 @@ def keepalive_limit(max_keepalive_connections: int | None, max_keepalive: int | 
     return max_keepalive if max_keepalive_connections is None else max_keepalive_connections
 
 
-def origin_to_str(origin: Origin) -> str:
+def authority(origin: Origin, *, default_port: bool = True) -> bytes:
+    """``host:port`` as a CONNECT line, a ``Host`` header and logs name an origin: IPv6
+    literals bracketed, and the scheme's default port left out unless ``default_port``."""
     scheme, host, port = origin
-    text = host.decode("ascii", "replace")
-    if ":" in text:
-        text = f"[{text}]"
-    if port != DEFAULT_PORTS.get(scheme):
-        text = f"{text}:{port}"
-    return f"{scheme.decode('ascii', 'replace')}://{text}"
+    if b":" in host:  # an IPv6 literal
+        host = b"[" + host + b"]"
+    if not default_port and port == DEFAULT_PORTS.get(scheme):
+        return host
+    return host + b":" + str(port).encode("ascii")
+
+
+def origin_to_str(origin: Origin) -> str:
+    text = origin[0] + b"://" + authority(origin, default_port=False)
+    return text.decode("ascii", "replace")
 
 
 def _check_method(method: Any) -> bytes:
@@ -169,37 +172,52 @@ def _check_method(method: Any) -> bytes:
 
 
 def _check_url(url: Any) -> URL:
-    if not isinstance(url, tuple) or len(url) != 4:
-        raise TypeError(
-            "url must be a tuple (scheme: bytes, host: bytes, port: int | None, target: bytes), "
-            f"not {type(url).__name__}"
-            + (f" of length {len(url)}" if isinstance(url, tuple) else "")
-        )
-    scheme, host, port, target = url
-    if not (type(scheme) is type(host) is type(target) is bytes):  # else: subclasses, errors
-        for name, value in (("scheme", scheme), ("host", host), ("target", target)):
-            if not isinstance(value, bytes):
-                raise TypeError(f"url {name} must be bytes, not {type(value).__name__}")
-    if port is not None:
-        if type(port) is not int and (isinstance(port, bool) or not isinstance(port, int)):
-            raise TypeError(f"url port must be an int or None, not {type(port).__name__}")
-        if not 1 <= port <= 65535:
-            raise ValueError(f"url port must be in 1-65535, got {port}")
-    if scheme not in DEFAULT_PORTS:
-        raise UnsupportedProtocol(
-            f"Unsupported URL scheme {scheme.decode('ascii', 'replace')!r}: "
-            "only 'http' and 'https' are supported"
-        )
-    if not host:
-        raise LocalProtocolError("Missing host in URL: the host must not be empty")
-    if _UNSAFE.search(host) or b" " in host or b"/" in host or not host.isascii():
-        raise LocalProtocolError(f"Invalid host {host!r} in URL: use the IDNA-encoded name")
+    scheme, host, _ = check_origin(url)
+    port, target = url[2], url[3]
+    if not isinstance(target, bytes):
+        raise TypeError(f"url target must be bytes, not {type(target).__name__}")
     if not _TARGET.fullmatch(target):
         raise LocalProtocolError(
             f"Invalid request target {target!r}: "
             "it must be non-empty visible ASCII, without spaces, CR, LF or NUL"
         )
     return (scheme, host, port, target)
+
+
+def check_origin(
+    url: Any, name: str = "url", invalid: type[Exception] = LocalProtocolError
+) -> Origin:
+    """The origin of the 0.12 URL tuple ``url``, checked, the scheme's default port filled
+    in; its target is the caller's to check. Errors name the argument ``name``; a host that
+    would break the framing raises ``invalid`` (for a request's URL ``LocalProtocolError``,
+    as h11 raised in 0.12)."""
+    if not isinstance(url, tuple) or len(url) != 4:
+        raise TypeError(
+            f"{name} must be a tuple (scheme: bytes, host: bytes, port: int | None, "
+            f"target: bytes), not {type(url).__name__}"
+            + (f" of length {len(url)}" if isinstance(url, tuple) else "")
+        )
+    scheme, host, port, _ = url
+    if not (type(scheme) is type(host) is bytes):  # else: subclasses, errors
+        for part, value in (("scheme", scheme), ("host", host)):
+            if not isinstance(value, bytes):
+                raise TypeError(f"{name} {part} must be bytes, not {type(value).__name__}")
+    if port is not None:
+        if type(port) is not int and (isinstance(port, bool) or not isinstance(port, int)):
+            raise TypeError(f"{name} port must be an int or None, not {type(port).__name__}")
+        if not 1 <= port <= 65535:
+            raise ValueError(f"{name} port must be in 1-65535, got {port}")
+    label = "URL" if name == "url" else name  # a request's URL is a noun, not an argument
+    if scheme not in DEFAULT_PORTS:
+        raise UnsupportedProtocol(
+            f"Unsupported {label} scheme {scheme.decode('ascii', 'replace')!r}: "
+            "only 'http' and 'https' are supported"
+        )
+    if not host:
+        raise invalid(f"Missing host in {label}: the host must not be empty")
+    if _UNSAFE.search(host) or b" " in host or b"/" in host or not host.isascii():
+        raise invalid(f"Invalid host {host!r} in {label}: use the IDNA-encoded name")
+    return (scheme, host, DEFAULT_PORTS[scheme] if port is None else port)
 
 
 def check_headers(headers: Any, name: str = "headers") -> Headers:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from httpcore_interfaces import Headers, Origin, UnsupportedProtocol
-from httpcore_pool.extension import Request, check_headers
+from httpcore_interfaces import Headers, Origin
+from httpcore_pool.extension import Request, check_headers, check_origin
 
 __all__ = ["PROXY_MODES", "ProxyConfig"]
 
 PROXY_MODES = ("DEFAULT", "FORWARD_ONLY", "TUNNEL_ONLY")
-_DEFAULT_PORTS = {b"http": 80, b"https": 443}
 _FRAMING = (b"content-length", b"transfer-encoding")
 
 
@@ -26,7 +25,8 @@ class ProxyConfig:
     __slots__ = ("_forwarded_headers", "headers", "mode", "origin")
 
     def __init__(self, proxy_url: Any, proxy_headers: Any, proxy_mode: Any) -> None:
-        self.origin: Origin = _check_proxy_url(proxy_url)
+        # The target is ignored, as 0.12.3 did; a bad host is a bad setting: ValueError.
+        self.origin: Origin = check_origin(proxy_url, "proxy_url", ValueError)
         self.headers: Headers = check_headers(proxy_headers, "proxy_headers")
         self._forwarded_headers = [item for item in self.headers if item[0].lower() != b"host"]
         for name, _ in self.headers:
@@ -66,32 +66,3 @@ def merge_headers(defaults: Headers, overrides: Headers) -> Headers:
         return overrides
     overridden = {name.lower() for name, _ in overrides}
     return [item for item in defaults if item[0].lower() not in overridden] + list(overrides)
-
-
-def _check_proxy_url(url: Any) -> Origin:
-    """The proxy's origin from the 0.12 URL tuple ``(scheme, host, port, path)``, with the
-    scheme's default port filled in; the path is ignored, as 0.12.3 did."""
-    if not isinstance(url, tuple) or len(url) != 4:
-        raise TypeError(
-            "proxy_url must be a tuple (scheme: bytes, host: bytes, port: int | None, "
-            f"path: bytes), not {type(url).__name__}"
-            + (f" of length {len(url)}" if isinstance(url, tuple) else "")
-        )
-    scheme, host, port, _ = url
-    for name, value in (("scheme", scheme), ("host", host)):
-        if not isinstance(value, bytes):
-            raise TypeError(f"proxy_url {name} must be bytes, not {type(value).__name__}")
-    if scheme not in _DEFAULT_PORTS:
-        raise UnsupportedProtocol(
-            f"Unsupported proxy_url scheme {scheme.decode('ascii', 'replace')!r}: "
-            "only 'http' and 'https' proxies are supported"
-        )
-    if not host or not host.isascii() or any(c in host for c in b" /\r\n\x00"):
-        raise ValueError(f"Invalid proxy_url host {host!r}: give the IDNA-encoded name")
-    if port is None:
-        return (scheme, host, _DEFAULT_PORTS[scheme])
-    if isinstance(port, bool) or not isinstance(port, int):
-        raise TypeError(f"proxy_url port must be an int or None, not {type(port).__name__}")
-    if not 1 <= port <= 65535:
-        raise ValueError(f"proxy_url port must be in 1-65535, got {port}")
-    return (scheme, host, port)

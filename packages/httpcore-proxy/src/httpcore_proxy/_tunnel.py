@@ -16,22 +16,14 @@ from httpcore_interfaces import (
     ProxyError,
     RemoteProtocolError,
 )
-from httpcore_pool.extension import NEED_DATA, HTTP11Protocol, ResponseHead
+from httpcore_pool.extension import NEED_DATA, HTTP11Protocol, ResponseHead, authority
 
-__all__ = ["TunnelSetup", "authority"]
+__all__ = ["TunnelSetup"]
 
 #: A proxy's answer head may not grow beyond this: garbage must not fill memory.
 MAX_ANSWER_SIZE = 64 * 1024
 #: A request target is visible ASCII (a tab in a host, say, would break the request line).
 _TARGET = re.compile(rb"[\x21-\x7e]+")
-
-
-def authority(origin: Origin) -> bytes:
-    """``host:port`` of the CONNECT request line, IPv6 literals bracketed."""
-    _, host, port = origin
-    if b":" in host:
-        host = b"[" + host + b"]"
-    return host + b":" + str(port).encode("ascii")
 
 
 class TunnelSetup:

@@ -23,6 +23,7 @@ from httpcore_pool import SyncConnectionPool
 from httpcore_pool.extension import (
     READ_SIZE,
     SyncNetworkStream,
+    ExceptionMap,
     Request,
     Trace,
     default_ssl_context,
@@ -36,6 +37,17 @@ from .._tunnel import TunnelSetup
 __all__ = ["SyncHTTPProxy"]
 
 logger = get_logger(__name__)
+
+#: Every failure of the CONNECT exchange is the proxy's: ProxyError, caused by the failure.
+_CONNECT_FAILED = ExceptionMap(
+    {
+        (ReadTimeout, WriteTimeout): (
+            ProxyError,
+            "The proxy did not answer CONNECT in time: {exc}",
+        ),
+        (ReadError, WriteError): (ProxyError, "The proxy connection failed during CONNECT: {exc}"),
+    }
+)
 
 
 class SyncHTTPProxy(SyncConnectionPool):
@@ -175,13 +187,9 @@ class SyncHTTPProxy(SyncConnectionPool):
         timeouts = request.timeouts
         info = {"target": setup.target.decode("ascii")}
         with Trace("proxy.connect", logger, request.trace, info) as trace:
-            try:
+            with _CONNECT_FAILED.mapping():
                 stream.write(setup.request_bytes(), timeouts.write)
                 status = None
                 while status is None:
                     status = setup.receive_data(stream.read(READ_SIZE, timeouts.read))
-            except (ReadTimeout, WriteTimeout) as exc:
-                raise ProxyError(f"The proxy did not answer CONNECT in time: {exc}") from exc
-            except (ReadError, WriteError) as exc:
-                raise ProxyError(f"The proxy connection failed during CONNECT: {exc}") from exc
             trace.info["status"] = status
