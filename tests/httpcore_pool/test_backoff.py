@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from httpcore_pool._async.connection_pool import _backoff
+from httpcore_pool._async.connect import backoff
 
 
 def test_retry_backoff_doubles_from_half_a_second() -> None:
-    assert list(_backoff(0)) == [None]
-    assert list(_backoff(5)) == [0.0, 0.5, 1.0, 2.0, 4.0, None]
+    assert list(backoff(0)) == [None]
+    assert list(backoff(5)) == [0.0, 0.5, 1.0, 2.0, 4.0, None]

@@ -14,16 +14,29 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from httpcore_pool._pool_state import PoolState, Waiter
+from httpcore_pool._pool_state import Outcome, PoolState, Waiter
 
 ORIGINS = [(b"http", b"a.example", 80), (b"http", b"b.example", 80)]
 
 
 class Conn:
+    """``streams``: 0 for HTTP/1.1, else the multiplexed capacity, 0 again once going away."""
+
     _ids = itertools.count()
 
-    def __init__(self) -> None:
+    def __init__(self, streams: int) -> None:
         self.id = next(self._ids)
+        self.streams = streams
+        self.alive = True
+
+    def capacity(self) -> int:
+        return self.streams
+
+    def keeps_alive(self) -> bool:
+        return self.alive
+
+    def is_reusable(self) -> bool:
+        return True
 
     def __repr__(self) -> str:
         return f"Conn({self.id})"
@@ -38,7 +51,7 @@ class PoolStateMachine(RuleBasedStateMachine):
         self.connecting: list[Waiter[Conn]] = []  # granted a slot, connecting
         self.busy: list[Conn] = []  # one entry per request a connection carries
         self.closed: set[Conn] = set()
-        self.capacity: dict[Conn, int] = {}  # multiplexed connections only
+        self.multiplexed: set[Conn] = set()
         self.http2: set[int] = set()  # id() of waiters whose request offered HTTP/2
         self.pool_http2 = False
 
@@ -46,24 +59,29 @@ class PoolStateMachine(RuleBasedStateMachine):
         max_connections=st.integers(1, 4) | st.none(),
         max_idle=st.integers(0, 3) | st.none(),
         expiry=st.sampled_from([None, 1.0, 5.0]),
+        http2=st.booleans(),
     )
     @precondition(lambda self: self.state is None)
     def make_pool(
-        self, max_connections: int | None, max_idle: int | None, expiry: float | None
+        self, max_connections: int | None, max_idle: int | None, expiry: float | None, http2: bool
     ) -> None:
+        self.pool_http2 = http2
         self.state = PoolState(
-            max_connections, max_idle, expiry, capacity=lambda conn: self.capacity[conn]
+            max_connections=max_connections, max_idle=max_idle, keepalive_expiry=expiry
         )
 
-    def _settle(self, to_close: list[Conn], woken: list[Waiter[Conn]]) -> None:
+    def _settle(self, outcome: Outcome[Conn]) -> None:
+        self._close(outcome.to_close)
+        for waiter in outcome.to_wake:
+            assert waiter.granted
+            self.waiting.remove(waiter)
+            self._granted(waiter)
+
+    def _close(self, to_close: list[Conn]) -> None:
         for connection in to_close:
             assert connection not in self.closed, "closed twice"
             assert connection not in self.busy, "closed while carrying a request"
             self.closed.add(connection)
-        for waiter in woken:
-            assert waiter.granted
-            self.waiting.remove(waiter)
-            self._granted(waiter)
 
     def _granted(self, waiter: Waiter[Conn]) -> None:
         if waiter.connection is None:
@@ -78,12 +96,13 @@ class PoolStateMachine(RuleBasedStateMachine):
         """Only the first origin offers HTTP/2 (https), and only if the pool does."""
         assert self.state is not None
         may_multiplex = self.pool_http2 and origin == ORIGINS[0]
-        waiter, to_close = self.state.acquire(
-            origin, self.now, reuse=reuse, may_multiplex=may_multiplex
+        acquired = self.state.acquire(
+            origin, now=self.now, reuse=reuse, may_multiplex=may_multiplex
         )
+        waiter = acquired.waiter
         if may_multiplex:
             self.http2.add(id(waiter))
-        self._settle(to_close, [])
+        self._close(acquired.to_close)
         if waiter.granted:
             self._granted(waiter)
         else:
@@ -99,20 +118,27 @@ class PoolStateMachine(RuleBasedStateMachine):
         may_multiplex = id(waiter) in self.http2
         multiplexed = may_multiplex and streams > 0
         if success:
-            connection = Conn()
+            connection = Conn(streams if multiplexed else 1)
             if multiplexed:
-                self.capacity[connection] = streams
-            woken = self.state.connected(connection, waiter.origin, multiplexed, may_multiplex)
+                self.multiplexed.add(connection)
+            woken = self.state.connected(
+                connection,
+                origin=waiter.origin,
+                multiplexed=multiplexed,
+                may_multiplex=may_multiplex,
+            )
             self.busy.append(connection)
-            self._settle([], woken)
+            self._settle(Outcome(to_wake=woken))
         else:
-            self._settle(*self.state.connect_failed(waiter.origin, may_multiplex))
+            self._settle(
+                self.state.connect_failed(origin=waiter.origin, may_multiplex=may_multiplex)
+            )
 
     @rule(data=st.data())
-    @precondition(lambda self: self.state is not None and self.capacity)
+    @precondition(lambda self: self.state is not None and self.multiplexed)
     def start_going_away(self, data: st.DataObject) -> None:
-        connection = data.draw(st.sampled_from(sorted(self.capacity, key=lambda c: c.id)))
-        self.capacity[connection] = 0
+        connection = data.draw(st.sampled_from(sorted(self.multiplexed, key=lambda c: c.id)))
+        connection.streams = 0
 
     @rule(data=st.data(), reusable=st.booleans())
     @precondition(lambda self: self.state is not None and self.busy)
@@ -120,9 +146,9 @@ class PoolStateMachine(RuleBasedStateMachine):
         assert self.state is not None
         connection = data.draw(st.sampled_from(self.busy))
         self.busy.remove(connection)
-        if self.capacity.get(connection) == 0:
-            reusable = False  # a connection going away is not reusable
-        self._settle(*self.state.release(connection, reusable, self.now))
+        # A connection going away is not reusable.
+        connection.alive = reusable and connection.streams > 0
+        self._settle(self.state.release(connection, now=self.now))
 
     @rule(data=st.data())
     @precondition(lambda self: self.state is not None and self.waiting)
@@ -130,14 +156,23 @@ class PoolStateMachine(RuleBasedStateMachine):
         assert self.state is not None
         waiter = data.draw(st.sampled_from(self.waiting))
         self.waiting.remove(waiter)
-        self._settle(*self.state.cancel(waiter, self.now))
+        self._settle(self.state.cancel(waiter, now=self.now))
+
+    @rule(data=st.data())
+    @precondition(lambda self: self.state is not None and self.connecting)
+    def give_up_before_connecting(self, data: st.DataObject) -> None:
+        """Cancelled holding a slot (while closing what ``acquire`` returned, say)."""
+        assert self.state is not None
+        waiter = data.draw(st.sampled_from(self.connecting))
+        self.connecting.remove(waiter)
+        self._settle(self.state.cancel(waiter, now=self.now))
 
     @rule(seconds=st.sampled_from([0.5, 2.0, 6.0]))
     @precondition(lambda self: self.state is not None)
     def time_passes(self, seconds: float) -> None:
         assert self.state is not None
         self.now += seconds
-        self._settle(self.state.expire(self.now), [])
+        self._close(self.state.expire(now=self.now))
 
     @invariant()
     def bookkeeping_adds_up(self) -> None:
@@ -154,23 +189,28 @@ class PoolStateMachine(RuleBasedStateMachine):
         assert set(self.busy) <= set(open_connections)
         for connection in open_connections:
             carried = self.busy.count(connection)
-            if connection in self.capacity:
+            if connection in self.multiplexed:
                 assert state.requests_on(connection) == carried
-                assert (
-                    carried <= max(self.capacity[connection], 1) or self.capacity[connection] == 0
-                )
+                assert carried <= max(connection.streams, 1) or connection.streams == 0
             else:
                 assert carried <= 1
         idle = [c for c in open_connections if c not in self.busy]
         assert state.idle_count == len(idle)
         assert state.waiting_count == len(self.waiting)
-        # Nobody waits while a connection sits idle or a slot is free, except requests
-        # holding back for a multiplexed connection being opened to their origin.
-        held_back = any(
-            w.origin == ORIGINS[0] and state._opening_multiplexed.get(ORIGINS[0])
-            for w in self.waiting
+        # A slot counted as opening a multiplexed connection belongs to a request
+        # connecting now, else later requests to its origin would hold back forever.
+        opening = state._opening_multiplexed.get(ORIGINS[0], 0)
+        if opening:
+            assert any(w.origin == ORIGINS[0] and id(w) in self.http2 for w in self.connecting), (
+                "held back for a multiplexed connection that nobody is opening"
+            )
+        # Nobody waits while a connection sits idle or a slot is free, except requests that
+        # offered HTTP/2 and wait for a multiplexed connection to their origin: being
+        # opened, or full (they wait for its capacity).
+        multiplexing = opening > 0 or any(
+            c in self.multiplexed and origin == ORIGINS[0] for c, origin in open_connections.items()
         )
-        if self.waiting and not held_back:
+        if any(not (multiplexing and id(w) in self.http2) for w in self.waiting):
             assert state.idle_count == 0
             assert state.max_connections is not None
             assert state.slots_in_use == state.max_connections

@@ -21,23 +21,38 @@ Design rules:
   first match. Nothing here blocks or awaits; the async pool calls it between awaits and
   the sync pool under a lock.
 
-Methods return the connections the caller must close (outside any lock) and the waiters it
-must wake.
+Methods return named outcomes: the connections the caller must close (outside any lock)
+and the waiters it must wake. The state asks connections only what ``Connection`` lists;
+it asks under the pool's lock, so the answers must not block.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
 
 from httpcore_interfaces import Origin
 
 from ._models import check_seconds
 
-__all__ = ["PoolState", "Waiter"]
+__all__ = ["Acquired", "Connection", "Outcome", "PoolState", "Waiter"]
 
-C = TypeVar("C", bound=Hashable)
+
+class Connection(Protocol):
+    """What the state asks of a connection it keeps (hashable, as any object is)."""
+
+    def capacity(self) -> int:
+        """Requests a multiplexed connection may carry at once now; 0 once going away."""
+
+    def keeps_alive(self) -> bool:
+        """Open, and able to carry another request once its current ones are done."""
+
+    def is_reusable(self) -> bool:
+        """Asked of an idle HTTP/1.1 connection before it is handed out again."""
+
+
+C = TypeVar("C", bound=Connection)
 
 
 class Waiter(Generic[C]):
@@ -45,13 +60,15 @@ class Waiter(Generic[C]):
 
     ``granted`` with ``connection`` set: use that connection. ``granted`` with
     ``connection`` None: a slot is reserved; open a new connection. ``event`` belongs to
-    the I/O layer, which uses it to wake the request.
+    the I/O layer, which uses it to wake the request. ``may_multiplex`` as given to
+    ``acquire``.
     """
 
-    __slots__ = ("connection", "event", "granted", "origin")
+    __slots__ = ("connection", "event", "granted", "may_multiplex", "origin")
 
-    def __init__(self, origin: Origin) -> None:
+    def __init__(self, origin: Origin, *, may_multiplex: bool = False) -> None:
         self.origin = origin
+        self.may_multiplex = may_multiplex
         self.granted = False
         self.connection: C | None = None
         self.event: Any = None
@@ -61,29 +78,37 @@ class Waiter(Generic[C]):
         self.connection = connection
 
 
-Outcome = tuple[list[C], list[Waiter[C]]]
+# Dataclasses, not NamedTuples: a generic NamedTuple needs Python 3.11.
+@dataclass(frozen=True)
+class Outcome(Generic[C]):
+    """What the caller must do after a change of state."""
+
+    to_close: list[C] = field(default_factory=list)
+    to_wake: list[Waiter[C]] = field(default_factory=list)
 
 
-def _always(connection: Any) -> bool:
-    return True
+@dataclass(frozen=True)
+class Acquired(Generic[C]):
+    """A request's ``waiter`` (granted, or queued), and the connections to close."""
+
+    waiter: Waiter[C]
+    to_close: list[C]
 
 
 class PoolState(Generic[C]):
     def __init__(
         self,
+        *,
         max_connections: int | None = None,
         max_idle: int | None = None,
         keepalive_expiry: float | None = None,
-        capacity: Callable[[C], int] = lambda connection: 1,
     ) -> None:
-        """``capacity`` tells how many requests a multiplexed connection may carry at
-        once right now (0 once it is going away). A NaN ``keepalive_expiry`` is refused:
-        it would expire every idle connection at once."""
+        """A NaN ``keepalive_expiry`` is refused: it would expire every idle connection
+        at once."""
         self.max_connections = max_connections
         self.max_idle = max_idle
         self.keepalive_expiry = check_seconds("keepalive_expiry", keepalive_expiry)
         self.is_closed = False
-        self._capacity = capacity
         self._slots_in_use = 0
         self._connections: dict[C, Origin] = {}
         self._idle: dict[Origin, list[C]] = {}  # idle HTTP/1.1 connections, newest last
@@ -119,49 +144,39 @@ class PoolState(Generic[C]):
     # -- requests ----------------------------------------------------------------------
 
     def acquire(
-        self,
-        origin: Origin,
-        now: float,
-        is_usable: Callable[[C], bool] = _always,
-        reuse: bool = True,
-        may_multiplex: bool = False,
-    ) -> tuple[Waiter[C], list[C]]:
+        self, origin: Origin, *, now: float, reuse: bool = True, may_multiplex: bool = False
+    ) -> Acquired[C]:
         """Grant a request a connection or a slot at once, or queue it.
 
-        ``is_usable`` is asked of an idle HTTP/1.1 connection before it is handed out; one
-        that fails it (the server closed it) is dropped and the next is tried. With
-        ``reuse`` False the request gets a slot for a new connection, never an open one.
-        ``may_multiplex``: a new connection for this request could turn out multiplexed
-        (HTTP/2 offered by ALPN).
+        An idle HTTP/1.1 connection that is not ``is_reusable()`` (the server closed it)
+        is dropped and the next is tried. With ``reuse`` False the request gets a slot for
+        a new connection, never an open one. ``may_multiplex``: a new connection for this
+        request could turn out multiplexed (HTTP/2 offered by ALPN).
         """
         to_close = self._expire(now)
-        waiter: Waiter[C] = Waiter(origin)
+        waiter: Waiter[C] = Waiter(origin, may_multiplex=may_multiplex)
         if reuse:
             for connection in list(self._multiplexed.get(origin, ())):
-                capacity = self._capacity(connection)
+                capacity = connection.capacity()
                 if self._in_use[connection] < capacity:
                     self._take(connection)
                     waiter._grant(connection)
-                    return waiter, to_close
+                    return Acquired(waiter, to_close)
                 if capacity == 0 and not self._in_use[connection]:
                     # Idle and going away (the server closed it, say): drop it now.
-                    self._forget(connection)
-                    to_close.append(connection)
-                    self._slots_in_use -= 1
+                    to_close.append(self._drop(connection))
             idle = self._idle.get(origin)
             while idle:
                 connection = idle.pop()
                 del self._idle_since[connection]
-                if is_usable(connection):
+                if connection.is_reusable():
                     waiter._grant(connection)
                     break
-                self._forget(connection)
-                to_close.append(connection)
-                self._slots_in_use -= 1
+                to_close.append(self._drop(connection))
             if idle is not None and not idle:
                 self._idle.pop(origin, None)
             if waiter.granted:
-                return waiter, to_close
+                return Acquired(waiter, to_close)
         if self._must_wait_for_multiplexed(origin, may_multiplex):
             self._waiters.append(waiter)
         elif self._has_free_slot():
@@ -172,10 +187,15 @@ class PoolState(Generic[C]):
             self._grant_slot(waiter, may_multiplex)
         else:
             self._waiters.append(waiter)
-        return waiter, to_close
+        return Acquired(waiter, to_close)
 
     def connected(
-        self, connection: C, origin: Origin, multiplexed: bool = False, may_multiplex: bool = False
+        self,
+        connection: C,
+        *,
+        origin: Origin,
+        multiplexed: bool = False,
+        may_multiplex: bool = False,
     ) -> list[Waiter[C]]:
         """A granted slot now holds ``connection``, which carries its first request.
 
@@ -195,69 +215,68 @@ class PoolState(Generic[C]):
         return []
 
     def connect_failed(
-        self, origin: Origin | None = None, may_multiplex: bool = False
+        self, *, origin: Origin | None = None, may_multiplex: bool = False
     ) -> Outcome[C]:
         """A granted slot could not be turned into a connection: pass it on."""
         woken = self._free_slot()
         if may_multiplex and origin is not None:
             self._opening_done(origin)
             woken += self._release_held_back(origin)
-        return [], woken
+        return Outcome(to_wake=woken)
 
-    def release(self, connection: C, reusable: bool, now: float) -> Outcome[C]:
-        """A request on ``connection`` is over; ``reusable`` if the connection may carry
-        more (for a multiplexed one: it is open and not going away)."""
+    def release(self, connection: C, *, now: float) -> Outcome[C]:
+        """A request on ``connection`` is over. It is kept if it ``keeps_alive()`` (for a
+        multiplexed one: it is open and not going away), else closed."""
         origin = self._connections.get(connection)
         if origin is None:
-            return [], []  # already dropped by close_all()
+            return Outcome()  # already dropped by close_all()
+        reusable = connection.keeps_alive() and not self.is_closed
         if connection in self._in_use:
             self._in_use[connection] -= 1
-            if reusable and not self.is_closed:
+            if reusable:
                 woken = self._share(connection, origin)
                 if self._in_use[connection] > 0:
-                    return [], woken
+                    return Outcome(to_wake=woken)
                 return self._now_idle(connection, origin, now, woken)
             if self._in_use[connection] > 0:
                 self._stop_sharing(connection, origin)  # no new requests on it
-                return [], []
-            self._forget(connection)
-            return [connection], self._free_slot()
-        if not reusable or self.is_closed:
-            self._forget(connection)
-            return [connection], self._free_slot()
+                return Outcome()
+            return self._close(connection)
+        if not reusable:
+            return self._close(connection)
         for waiter in self._waiters:
             if waiter.origin == origin:
                 self._waiters.remove(waiter)
                 waiter._grant(connection)
-                return [], [waiter]
+                return Outcome(to_wake=[waiter])
         return self._now_idle(connection, origin, now, [])
 
-    def cancel(self, waiter: Waiter[C], now: float, reusable: bool = True) -> Outcome[C]:
+    def cancel(self, waiter: Waiter[C], *, now: float) -> Outcome[C]:
         """The request behind ``waiter`` gave up (timeout, cancellation, error) before it
-        used its grant, or while still queued; ``reusable`` as for ``release``."""
+        used its grant, or while still queued."""
         if not waiter.granted:
             self._waiters.remove(waiter)
-            return [], []
+            return Outcome()
         waiter.granted = False
         if waiter.connection is None:
-            return self.connect_failed()
+            # As if its connect failed: later requests may be held back for it.
+            return self.connect_failed(origin=waiter.origin, may_multiplex=waiter.may_multiplex)
         connection, waiter.connection = waiter.connection, None
-        return self.release(connection, reusable, now)
+        return self.release(connection, now=now)
 
     def close_all(self) -> Outcome[C]:
         """Close the pool: every connection to close, every waiter to wake (ungranted)."""
         self.is_closed = True
-        connections = list(self._connections)
-        waiters = list(self._waiters)
+        outcome = Outcome(to_close=list(self._connections), to_wake=list(self._waiters))
         self._connections.clear()
         self._idle.clear()
         self._idle_since.clear()
         self._multiplexed.clear()
         self._in_use.clear()
         self._waiters.clear()
-        return connections, waiters
+        return outcome
 
-    def expire(self, now: float) -> list[C]:
+    def expire(self, *, now: float) -> list[C]:
         """Idle connections that have outlived ``keepalive_expiry``, removed and returned."""
         return self._expire(now)
 
@@ -270,7 +289,7 @@ class PoolState(Generic[C]):
     def _share(self, connection: C, origin: Origin) -> list[Waiter[C]]:
         """Hand ``connection``'s free capacity to waiters of its origin, in order."""
         woken: list[Waiter[C]] = []
-        capacity = self._capacity(connection)
+        capacity = connection.capacity()
         for waiter in list(self._waiters):
             if self._in_use[connection] >= capacity:
                 break
@@ -286,16 +305,15 @@ class PoolState(Generic[C]):
     ) -> Outcome[C]:
         """``connection`` carries nothing now: keep it idle, unless someone waits."""
         if self._waiters:
-            self._forget(connection)
-            return [connection], woken + self._pass_slot_to_first_waiter()
+            closed = self._close(connection)
+            return Outcome(closed.to_close, woken + closed.to_wake)
         if connection not in self._in_use:
             self._idle.setdefault(origin, []).append(connection)
         self._idle_since[connection] = now
         to_close = self._expire(now)
         while self.max_idle is not None and len(self._idle_since) > self.max_idle:
-            to_close.append(self._evict_oldest_idle())
-            self._slots_in_use -= 1
-        return to_close, woken
+            to_close.append(self._drop(next(iter(self._idle_since))))
+        return Outcome(to_close=to_close, to_wake=woken)
 
     def _must_wait_for_multiplexed(self, origin: Origin, may_multiplex: bool) -> bool:
         return (
@@ -335,16 +353,27 @@ class PoolState(Generic[C]):
     def _has_free_slot(self) -> bool:
         return self.max_connections is None or self._slots_in_use < self.max_connections
 
-    def _free_slot(self) -> list[Waiter[C]]:
-        if self._waiters:
-            return self._pass_slot_to_first_waiter()
+    def _free_slot(self, *, pass_on: bool = True) -> list[Waiter[C]]:
+        """The one place a slot is given back: to the first waiter if ``pass_on``, else
+        to the pool. Not passed on while a request is itself being granted (it takes
+        the slot), nor on expiry (the only waiters then are held back on purpose)."""
+        if pass_on and self._waiters:
+            waiter = self._waiters.popleft()
+            waiter._grant(None)
+            return [waiter]
         self._slots_in_use -= 1
         return []
 
-    def _pass_slot_to_first_waiter(self) -> list[Waiter[C]]:
-        waiter = self._waiters.popleft()
-        waiter._grant(None)
-        return [waiter]
+    def _close(self, connection: C) -> Outcome[C]:
+        """Forget ``connection`` for the caller to close; its slot goes to the first waiter."""
+        self._forget(connection)
+        return Outcome(to_close=[connection], to_wake=self._free_slot())
+
+    def _drop(self, connection: C) -> C:
+        """Forget ``connection`` for the caller to close; its slot goes back to the pool."""
+        self._forget(connection)
+        self._free_slot(pass_on=False)
+        return connection
 
     def _forget(self, connection: C) -> None:
         origin = self._connections.pop(connection, None)
@@ -381,7 +410,5 @@ class PoolState(Generic[C]):
             connection, since = next(iter(self._idle_since.items()))
             if since > deadline:
                 break
-            self._forget(connection)
-            self._slots_in_use -= 1
-            expired.append(connection)
+            expired.append(self._drop(connection))
         return expired

@@ -1,57 +1,41 @@
 """The async connection pool: hands each request a connection, and takes it back.
 
-Decisions are made by ``PoolState`` (no I/O); this module does the I/O around them:
-connecting (with retries), waiting for a slot, closing what the state says to close,
-and returning connections when their response stream is closed. Every path that fails or
-is cancelled gives its slot back, so the pool never leaks a socket or a slot.
+Decisions are made without I/O, by ``PoolState`` (which connection or slot) and by
+``RetryPolicy`` (whether a failed request goes again); ``connect.py`` opens connections.
+This module does the I/O around them: waiting for a slot, closing what the state says to
+close, and returning connections when their response stream is closed. Every path that
+fails or is cancelled gives its slot back, so the pool never leaks a socket or a slot.
 """
 
 from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from typing import Any, NoReturn
 
 from httpcore_interfaces import (
     AsyncByteStream,
     AsyncHTTPTransport,
-    ConnectError,
-    ConnectTimeout,
     Headers,
     LocalProtocolError,
     Origin,
     PoolTimeout,
-    ReadError,
     RemoteProtocolError,
-    WriteError,
 )
 
 from .._backends import lookup_async_backend
 from .._backends.base import AsyncNetworkStream
 from .._models import Request, check_seconds, keepalive_limit, origin_to_str
-from .._pool_state import PoolState, Waiter
+from .._pool_state import Outcome, PoolState, Waiter
 from .._replay import can_replay, replayable
-from .._retry import StreamLost, StreamRefused
+from .._retry import Failure, RetryPolicy, StreamLost, StreamRefused, Verdict, reason_of
 from .._ssl import ssl_context_for
-from .._stream_limits import StreamLimits
 from .._synchronization import AsyncEvent, AsyncPoolLock, AsyncShieldCancellation
-from .._trace import get_logger, traced
-from .http2 import AsyncHTTP2Connection
-from .http11 import AsyncHTTP11Connection
+from .connect import AsyncConnector
 from .interfaces import AsyncConnectionInterface
 
 __all__ = ["AsyncConnectionPool"]
-
-logger = get_logger(__name__)
-
-#: How often a request refused unprocessed (HTTP/2 GOAWAY, REFUSED_STREAM) is sent again:
-#: ten times, each refusal costing ``_REFUSAL_COST`` of the budget, or up to a hundred
-#: times where the server was recycling its connections (see ``StreamRefused.recycled``).
-_REFUSAL_BUDGET = 100
-_REFUSAL_COST = 10
-#: Failures of a reused connection that mean the server closed it while it sat idle.
-_STALE_CONNECTION_ERRORS = (ReadError, WriteError, RemoteProtocolError)
 
 
 class AsyncConnectionPool(AsyncHTTPTransport):
@@ -135,14 +119,17 @@ class AsyncConnectionPool(AsyncHTTPTransport):
             raise TypeError(f"backend must be a str, not {type(backend).__name__}")
 
         self._http2 = bool(http2)
-        self._stream_limits = StreamLimits()
         self._ssl_context = ssl_context_for(ssl_context, self._http2)
-        self._uds = uds
-        self._local_address = local_address
-        self._retries = retries
-        self._backend = lookup_async_backend(backend)
+        self._connector = AsyncConnector(
+            backend=lookup_async_backend(backend),
+            uds=uds,
+            local_address=local_address,
+            retries=retries,
+        )
         self._state: PoolState[AsyncConnectionInterface] = PoolState(
-            max_connections, max_keepalive_connections, keepalive_expiry, _capacity
+            max_connections=max_connections,
+            max_idle=max_keepalive_connections,
+            keepalive_expiry=keepalive_expiry,
         )
         self._lock = AsyncPoolLock()
 
@@ -160,14 +147,13 @@ class AsyncConnectionPool(AsyncHTTPTransport):
 
     async def aclose(self) -> None:
         with self._lock:
-            connections, waiters = self._state.close_all()
-        self._wake(waiters)
-        await self._close(connections)
+            closed = self._state.close_all()
+        await self._settle(closed)
 
     async def get_connection_info(self) -> dict[str, list[str]]:
         """Each origin's connections, as ``"HTTP/1.1, IDLE"``-style summaries."""
         with self._lock:
-            expired = self._state.expire(time.monotonic())
+            expired = self._state.expire(now=time.monotonic())
             connections = self._state.connections()
         await self._close(expired)
         info: dict[str, list[str]] = {}
@@ -197,26 +183,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         self, origin: Origin, ssl_context: ssl.SSLContext, request: Request
     ) -> AsyncNetworkStream:
         """TCP (or the pool's Unix socket) to ``origin``, then TLS if it is https."""
-        scheme, host, port = origin
-        timeout = request.timeouts.connect
-        server_hostname = host.decode("ascii")
-        if self._uds is not None:
-            with traced(
-                "connection.connect_unix_socket", logger, request.trace, {"path": self._uds}
-            ):
-                stream = await self._backend.connect_unix_socket(self._uds, timeout)
-        else:
-            info = {"host": server_hostname, "port": port, "local_address": self._local_address}
-            with traced("connection.connect_tcp", logger, request.trace, info) as trace:
-                stream = await self._backend.connect_tcp(
-                    server_hostname, port, timeout, self._local_address
-                )
-                trace.info["client_addr"] = stream.get_extra_info("client_addr")
-                trace.info["server_addr"] = stream.get_extra_info("server_addr")
-        if scheme == b"https":
-            stream = await self._start_tls(stream, server_hostname, ssl_context, request)
-        logger.debug("connected to %s", origin_to_str(origin))
-        return stream
+        return await self._connector.connect_to(origin, ssl_context, request)
 
     async def _start_tls(
         self,
@@ -226,26 +193,16 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         request: Request,
     ) -> AsyncNetworkStream:
         """TLS over ``stream`` (which may itself be TLS: a tunnel through an https proxy)."""
-        with traced("connection.start_tls", logger, request.trace) as trace:
-            stream = await stream.start_tls(ssl_context, server_hostname, request.timeouts.connect)
-            ssl_object = stream.get_extra_info("ssl_object")
-            trace.info["tls_version"] = ssl_object.version()
-            trace.info["alpn_protocol"] = ssl_object.selected_alpn_protocol()
-        return stream
+        return await self._connector.start_tls(stream, server_hostname, ssl_context, request)
 
     # -- sending -------------------------------------------------------------------------
 
     async def _send(self, request: Request) -> tuple[int, Headers, AsyncByteStream, dict[str, Any]]:
-        """Send ``request``, again on another connection where that is safe: refused
-        unprocessed, or idempotent and lost with a connection before any answer, and
-        only while its body can go again from the start (see ``_replay``)."""
+        """Send ``request``, and again where ``RetryPolicy`` says it is safe."""
         request.stream = replayable(request.stream)
-        may_retry = request.is_idempotent
-        reuse = True
-        refused = 0
-        lost = False
+        retries = RetryPolicy(idempotent=request.is_idempotent)
         while True:
-            connection = await self._acquire(request, reuse)
+            connection = await self._acquire(request, reuse=retries.reuse)
             reused = connection is not None
             if connection is None:
                 connection = await self._connect(request)
@@ -255,49 +212,38 @@ class AsyncConnectionPool(AsyncHTTPTransport):
                 )
             except BaseException as exc:
                 await self._release(connection)
+                failure = Failure(
+                    reason_of(exc),
+                    reused=reused,
+                    response_started=connection.response_started,
+                    replayable=can_replay(request.stream),
+                )
+                if retries.decide(failure) is not Verdict.GIVE_UP:
+                    continue
                 if isinstance(exc, StreamRefused):
-                    if not can_replay(request.stream):
-                        _raise_refusal(exc)
-                    if isinstance(exc, StreamLost) and not exc.recycled:
-                        if lost:  # lost twice
-                            _raise_refusal(exc)
-                        lost = True
-                        continue
-                    refused += 1 if exc.recycled else _REFUSAL_COST
-                    if refused > _REFUSAL_BUDGET:
-                        _raise_refusal(exc)
-                    continue
-                if (
-                    reused
-                    and may_retry
-                    and isinstance(exc, _STALE_CONNECTION_ERRORS)
-                    and not connection.response_started
-                    and can_replay(request.stream)
-                ):
-                    may_retry = reuse = False  # once, and on a new connection
-                    continue
+                    _raise_refusal(exc)
                 raise
             return status, response_headers, PoolByteStream(body, self, connection), response_ext
 
     # -- acquiring and releasing ---------------------------------------------------------
 
-    async def _acquire(self, request: Request, reuse: bool) -> AsyncConnectionInterface | None:
+    async def _acquire(self, request: Request, *, reuse: bool) -> AsyncConnectionInterface | None:
         """An idle connection to reuse, or None once a slot is reserved for a new one."""
         with self._lock:
             if self._state.is_closed:
                 raise LocalProtocolError("The connection pool was closed; create a new one.")
-            waiter, to_close = self._state.acquire(
+            acquired = self._state.acquire(
                 request.origin,
-                time.monotonic(),
-                _is_reusable,
-                reuse,
-                self._may_multiplex(request),
+                now=time.monotonic(),
+                reuse=reuse,
+                may_multiplex=self._may_multiplex(request),
             )
+            waiter = acquired.waiter
             if not waiter.granted:
                 waiter.event = AsyncEvent()
-        if to_close:
+        if acquired.to_close:
             try:
-                await self._close(to_close)
+                await self._close(acquired.to_close)
             except BaseException:  # cancelled while closing: give the grant back
                 if waiter.granted:
                     await self._give_up(waiter)
@@ -319,65 +265,45 @@ class AsyncConnectionPool(AsyncHTTPTransport):
             raise LocalProtocolError("The connection pool was closed while waiting.")
 
     async def _give_up(self, waiter: Waiter[AsyncConnectionInterface]) -> None:
-        reusable = waiter.connection is None or waiter.connection.keeps_alive()
         with self._lock:
-            to_close, waiters = self._state.cancel(waiter, time.monotonic(), reusable)
-        self._wake(waiters)
-        await self._close(to_close)
+            outcome = self._state.cancel(waiter, now=time.monotonic())
+        await self._settle(outcome)
 
     async def _connect(self, request: Request) -> AsyncConnectionInterface:
         """Open a connection in the slot the request holds, or give the slot back."""
         may_multiplex = self._may_multiplex(request)
         try:
-            stream = await self._open_stream_with_retries(request)
+            connection, multiplexed = await self._connector.open(request, self._open_stream)
         except BaseException:
             with self._lock:
-                _, waiters = self._state.connect_failed(request.origin, may_multiplex)
-            self._wake(waiters)
+                outcome = self._state.connect_failed(
+                    origin=request.origin, may_multiplex=may_multiplex
+                )
+            await self._settle(outcome)
             raise
-        connection: AsyncConnectionInterface
-        ssl_object = stream.get_extra_info("ssl_object")
-        multiplexed = ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
-        if multiplexed:
-            connection = AsyncHTTP2Connection(request.origin, stream, self._stream_limits)
-            try:
-                await connection.initialize(request)
-            except BaseException:
-                await self._close([connection])
-                with self._lock:
-                    _, waiters = self._state.connect_failed(request.origin, may_multiplex)
-                self._wake(waiters)
-                raise
-        else:
-            connection = AsyncHTTP11Connection(request.origin, stream)
         with self._lock:
             if not self._state.is_closed:
                 woken = self._state.connected(
-                    connection, request.origin, multiplexed, may_multiplex
+                    connection,
+                    origin=request.origin,
+                    multiplexed=multiplexed,
+                    may_multiplex=may_multiplex,
                 )
                 self._wake(woken)
                 return connection
         await connection.aclose()
         raise LocalProtocolError("The connection pool was closed while connecting.")
 
-    async def _open_stream_with_retries(self, request: Request) -> AsyncNetworkStream:
-        for delay in _backoff(self._retries):
-            try:
-                return await self._open_stream(request)
-            except (ConnectError, ConnectTimeout):
-                if delay is None:
-                    raise
-            await self._backend.sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
-
     async def _release(self, connection: AsyncConnectionInterface) -> None:
         """The request on ``connection`` is over: keep it if it is idle, else close it."""
         with self._lock:
-            to_close, waiters = self._state.release(
-                connection, connection.keeps_alive(), time.monotonic()
-            )
-        self._wake(waiters)
-        await self._close(to_close)
+            outcome = self._state.release(connection, now=time.monotonic())
+        await self._settle(outcome)
+
+    async def _settle(self, outcome: Outcome[AsyncConnectionInterface]) -> None:
+        """Wake the waiters, then close the connections, as the state says."""
+        self._wake(outcome.to_wake)
+        await self._close(outcome.to_close)
 
     def _wake(self, waiters: list[Waiter[AsyncConnectionInterface]]) -> None:
         for waiter in waiters:
@@ -437,14 +363,6 @@ def _raise_refusal(exc: StreamRefused) -> NoReturn:
     raise RemoteProtocolError(str(exc)) from exc
 
 
-def _is_reusable(connection: AsyncConnectionInterface) -> bool:
-    return connection.is_reusable()
-
-
-def _capacity(connection: AsyncConnectionInterface) -> int:
-    return connection.capacity()
-
-
 def _check_limit(name: str, value: int | None, minimum: int) -> None:
     if value is None:
         return
@@ -452,10 +370,3 @@ def _check_limit(name: str, value: int | None, minimum: int) -> None:
         raise TypeError(f"{name} must be an int or None, not {type(value).__name__}")
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
-
-
-def _backoff(retries: int) -> Iterable[float | None]:
-    """Delays before each retry: 0, 0.5, 1, 2, 4 … seconds; None after the last attempt."""
-    for attempt in range(retries):
-        yield 0.0 if attempt == 0 else 0.5 * 2 ** (attempt - 1)
-    yield None
