@@ -107,7 +107,9 @@ class Request:
         ext: Any = None,
     ) -> None:
         self.method: bytes = _check_method(method)
-        self.url: URL = _check_url(url)
+        self.origin: Origin = check_origin(url)
+        self.target: bytes = _check_target(url[3])
+        self.url: URL = (self.origin[0], self.origin[1], url[2], self.target)
         self.headers: Headers = check_headers(headers)
         if ext is None:
             ext = {}
@@ -121,9 +123,6 @@ class Request:
             raise TypeError(f'ext["trace"] must be callable, not {type(trace).__name__}')
         self.trace: TraceCallback | None = trace
         self.stream: Any = stream
-        scheme, host, port, target = self.url
-        self.origin: Origin = (scheme, host, DEFAULT_PORTS[scheme] if port is None else port)
-        self.target: bytes = target
 
     @property
     def is_idempotent(self) -> bool:
@@ -171,9 +170,7 @@ def _check_method(method: Any) -> bytes:
     return method
 
 
-def _check_url(url: Any) -> URL:
-    scheme, host, _ = check_origin(url)
-    port, target = url[2], url[3]
+def _check_target(target: Any) -> bytes:
     if not isinstance(target, bytes):
         raise TypeError(f"url target must be bytes, not {type(target).__name__}")
     if not _TARGET.fullmatch(target):
@@ -181,7 +178,7 @@ def _check_url(url: Any) -> URL:
             f"Invalid request target {target!r}: "
             "it must be non-empty visible ASCII, without spaces, CR, LF or NUL"
         )
-    return (scheme, host, port, target)
+    return target
 
 
 def check_origin(
@@ -207,17 +204,22 @@ def check_origin(
             raise TypeError(f"{name} port must be an int or None, not {type(port).__name__}")
         if not 1 <= port <= 65535:
             raise ValueError(f"{name} port must be in 1-65535, got {port}")
-    label = "URL" if name == "url" else name  # a request's URL is a noun, not an argument
-    if scheme not in DEFAULT_PORTS:
+    default_port = DEFAULT_PORTS.get(scheme)
+    if default_port is None:
         raise UnsupportedProtocol(
-            f"Unsupported {label} scheme {scheme.decode('ascii', 'replace')!r}: "
+            f"Unsupported {_label(name)} scheme {scheme.decode('ascii', 'replace')!r}: "
             "only 'http' and 'https' are supported"
         )
     if not host:
-        raise invalid(f"Missing host in {label}: the host must not be empty")
+        raise invalid(f"Missing host in {_label(name)}: the host must not be empty")
     if _UNSAFE.search(host) or b" " in host or b"/" in host or not host.isascii():
-        raise invalid(f"Invalid host {host!r} in {label}: use the IDNA-encoded name")
-    return (scheme, host, DEFAULT_PORTS[scheme] if port is None else port)
+        raise invalid(f"Invalid host {host!r} in {_label(name)}: use the IDNA-encoded name")
+    return (scheme, host, default_port if port is None else port)
+
+
+def _label(name: str) -> str:
+    """A request's URL reads as a noun in a sentence; any other URL by its argument name."""
+    return "URL" if name == "url" else name
 
 
 def check_headers(headers: Any, name: str = "headers") -> Headers:
