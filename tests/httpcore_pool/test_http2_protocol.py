@@ -7,6 +7,7 @@ in turn, writing) is tested in test_http2_handoff.py and the suites against real
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import h2.config
@@ -315,9 +316,9 @@ def test_streams_below_a_batch_each_still_give_the_connection_window_back() -> N
         exchange.to_server()
         for stream_id in streams:
             exchange.server.send_headers(stream_id, [(b":status", b"200")])
-            for _ in range(4):
+            for _ in range(4):  # a read each: a chunk each
                 exchange.server.send_data(stream_id, b"x" * 16_000)
-        exchange.to_client()
+                exchange.to_client()
         taken = [exchange.client.next_event(stream_id) for stream_id in streams]
         assert all(isinstance(event, ResponseStarted) for event in taken)
         chunks = [exchange.client.next_event(streams[0]) for _ in range(4)]
@@ -327,3 +328,213 @@ def test_streams_below_a_batch_each_still_give_the_connection_window_back() -> N
         assert writes == [False] * 6 + [True]  # 112k held
         exchange.to_server()
         assert exchange.server.outbound_flow_control_window == 200_000 - 16_000  # unread
+
+
+# -- DATA taken directly, held to h2's verdicts ------------------------------------------
+
+
+def raw_frame(kind: int, flags: int, stream_id: int, payload: bytes) -> bytes:
+    header = len(payload).to_bytes(3, "big") + bytes([kind, flags])
+    return header + stream_id.to_bytes(4, "big") + payload
+
+
+def data_frame(stream_id: int, body: bytes, end: bool, padding: int | None) -> bytes:
+    flags = 0x1 if end else 0
+    if padding is not None:
+        return raw_frame(0x0, flags | 0x8, stream_id, bytes([padding]) + body + bytes(padding))
+    return raw_frame(0x0, flags, stream_id, body)
+
+
+STREAMS = (1, 3, 5)  # a GET, a GET, a POST still uploading (OPEN on our side)
+
+rarely = st.sampled_from([False, False, False, False, True])
+actions = st.one_of(
+    st.tuples(  # response headers, maybe with a Content-Length, maybe ending the stream
+        st.just("headers"),
+        st.sampled_from(STREAMS),
+        st.none() | st.none() | st.integers(0, 12_000),
+        rarely,
+    ),
+    st.tuples(
+        st.just("data"),
+        st.sampled_from((*STREAMS, *STREAMS, 7, 0)),  # 7: never opened; 0: the connection
+        st.integers(0, 2500),
+        rarely,
+        st.none() | st.none() | st.none() | st.integers(0, 255),  # padding, maybe too long
+    ),
+    st.tuples(st.just("reset"), st.sampled_from(STREAMS), st.sampled_from([0, 7, 8])),
+    st.tuples(st.just("goaway"), st.sampled_from([1, 3, 5])),
+    st.tuples(st.just("ping")),
+)
+
+
+class Twins:
+    """Two clients given the same bytes: one takes DATA itself, the other leaves every
+    frame to h2 (its ``_take_data`` always declines)."""
+
+    def __init__(self) -> None:
+        self.clients: tuple[HTTP2Protocol, HTTP2Protocol]
+        self.fast = HTTP2Protocol(ORIGIN, StreamLimits())
+        self.slow = HTTP2Protocol(ORIGIN, StreamLimits())
+        self.slow._take_data = lambda frame, intake: False  # type: ignore[method-assign]
+        config = h2.config.H2Configuration(
+            client_side=False,
+            header_encoding=None,
+            validate_outbound_headers=False,
+            normalize_outbound_headers=False,
+        )
+        self.server = h2.connection.H2Connection(config)
+        self.server.initiate_connection()
+        upload = make_request(b"/upload", b"POST", stream=object())
+        for client in (self.fast, self.slow):
+            client.initiate()
+            for request in (make_request(b"/a"), make_request(b"/b"), upload):
+                client.open_stream(request)
+        self.clients = (self.fast, self.slow)
+        sent = self.fast.data_to_send()
+        assert sent == self.slow.data_to_send()
+        self.server.receive_data(sent)
+
+    def wire(self, action: tuple[Any, ...]) -> bytes:
+        """The bytes of one action of the server (b"" if h2 will not send it)."""
+        kind = action[0]
+        if kind == "headers":
+            _, stream_id, length, end = action
+            fields = [(b":status", b"200")]
+            if length is not None:
+                fields.append((b"content-length", str(length).encode()))
+            try:
+                self.server.send_headers(stream_id, fields, end_stream=end)
+            except h2.exceptions.ProtocolError:
+                return b""
+            return self.server.data_to_send()
+        if kind == "data":
+            _, stream_id, size, end, padding = action
+            return data_frame(stream_id, b"d" * size, end, padding)
+        if kind == "reset":
+            return raw_frame(0x3, 0, action[1], action[2].to_bytes(4, "big"))
+        if kind == "goaway":
+            return raw_frame(0x7, 0, 0, action[1].to_bytes(4, "big") + bytes(4))
+        return raw_frame(0x6, 0, 0, bytes(8))  # PING
+
+
+def outcome(client: HTTP2Protocol, data: bytes) -> list[Any]:
+    """What one read did to ``client``: its error, or each stream's events (bodies joined
+    whatever their chunks), then h2's windows, counts and states, and what is to send."""
+    try:
+        client.receive_data(data)
+    except RemoteProtocolError as exc:
+        return ["failed", type(exc), str(exc)]
+    seen: list[Any] = []
+    for stream_id in STREAMS:
+        events: list[Any] = []
+        try:
+            while client.has_event(stream_id):
+                event = client.next_event(stream_id)
+                if isinstance(event, BodyChunk):
+                    if events and isinstance(events[-1], bytes):
+                        events[-1] += event.data
+                    else:
+                        events.append(event.data)
+                else:
+                    events.append(event)
+        except Exception as exc:
+            events.append((type(exc), str(exc)))
+        seen.append(events)
+    connection = client._h2
+    seen.append(connection.state_machine.state)
+    seen.append(connection._inbound_flow_control_window_manager.current_window_size)
+    for stream_id in STREAMS:
+        stream = connection.streams.get(stream_id)
+        if stream is not None:
+            seen.append(stream.state_machine.state)
+            seen.append(stream._inbound_window_manager.current_window_size)
+            seen.append(stream._actual_content_length)
+    seen.append(client.data_to_send())
+    return seen
+
+
+started = st.lists(  # most runs start some responses first, as servers do
+    st.tuples(st.just("headers"), st.sampled_from(STREAMS), st.none(), st.just(False)),
+    max_size=3,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    started,
+    st.lists(actions, max_size=24),
+    st.lists(st.integers(1, 4000), max_size=12),
+    st.integers(0, 70_000),
+)
+def test_data_taken_directly_ends_as_h2_would_have_it(
+    prefix: list[tuple[Any, ...]],
+    script: list[tuple[Any, ...]],
+    cuts: list[int],
+    window: int,
+) -> None:
+    """Generated server frames, valid or not (DATA before HEADERS, on unknown streams,
+    beyond the windows or the Content-Length, badly padded, after a reset or a GOAWAY),
+    cut into reads anywhere: each read leaves the two clients with the same events, the
+    same h2 state and the same bytes to send, or fails both the same way."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_http2_protocol, "ACK_BATCH", 2**40)  # acknowledged at ends only
+        patch.setattr(_http2_protocol, "STREAM_WINDOW", max(window, 1))  # room to overflow
+        twins = Twins()
+    wire = b"".join(twins.wire(action) for action in [*prefix, *script])
+    position = 0
+    for cut in [*cuts, len(wire)]:
+        piece = wire[position : position + cut]
+        position += len(piece)
+        if not piece:
+            continue
+        expected = outcome(twins.slow, piece)
+        assert outcome(twins.fast, piece) == expected
+        if expected[0] == "failed":
+            break
+
+
+def headers(stream_id: int, length: int | None = None) -> tuple[Any, ...]:
+    return ("headers", stream_id, length, False)
+
+
+def data(stream_id: int, size: int, end: bool = False) -> tuple[Any, ...]:
+    return ("data", stream_id, size, end, None)
+
+
+@pytest.mark.parametrize(
+    ("script", "closed_by_us", "error"),
+    [
+        ([headers(1, 10), data(1, 11)], False, "Expected 10 bytes, received 11"),
+        # h2 answers DATA on a stream just ended with RST_STREAM, not a connection error.
+        ([headers(1), data(1, 5, end=True), data(1, 5)], False, None),
+        ([data(1, 5)], False, "before headers|any"),  # h2 4 refuses it; h2 3 takes it
+        ([headers(1), *[data(1, 16_000)] * 5], False, "below 0"),  # the window: 70,000
+        ([headers(1), data(1, 30)], True, "ConnectionState.CLOSED"),
+    ],
+    ids=["past-content-length", "after-end-stream", "before-headers", "window", "we-closed"],
+)
+def test_data_h2_must_refuse_gets_h2s_verdict(
+    script: list[tuple[Any, ...]], closed_by_us: bool, error: str | None
+) -> None:
+    """What the generated test may rarely reach: each check that leaves a frame to h2."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_http2_protocol, "ACK_BATCH", 2**40)
+        patch.setattr(_http2_protocol, "CONNECTION_WINDOW", 70_000)
+        twins = Twins()
+    wire = b"".join(twins.wire(action) for action in script)
+    failure = None
+    for index, piece in enumerate((wire[:-20], wire[-20:])):  # the last frame cut by a read
+        if closed_by_us and index == 1:
+            for client in twins.clients:  # while its last frame is on the way
+                client.close(goaway=True)
+        expected = outcome(twins.slow, piece)
+        assert outcome(twins.fast, piece) == expected
+        if expected[0] == "failed":
+            failure = expected[2]
+            break
+    if error is None or error.endswith("|any"):
+        assert failure is None or re.search(error or "^$", failure)
+    else:
+        assert failure is not None
+        assert re.search(error, failure), failure

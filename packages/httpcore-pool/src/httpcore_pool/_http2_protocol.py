@@ -5,9 +5,12 @@ asks: what to send, what each stream got, what failed and how. It reads no socke
 no lock and never waits; the I/O layer calls it under one lock and moves the bytes.
 
 - GOAWAY: h2 treats its connection as closed on receiving one and then refuses the frames
-  of the streams the server still answers. ``GoAwayFilter`` keeps GOAWAY from h2: no new
+  of the streams the server still answers. ``FrameSplitter`` keeps GOAWAY from h2: no new
   stream starts, streams at or below its last stream id finish, and those above fail with
   ``StreamRefused``, which the pool retries elsewhere.
+- DATA: plain DATA frames of a started response are taken without h2 (``_take_data``),
+  whose cost per frame would bound a download; what one read brings for a stream becomes
+  one chunk. Every other frame, and every frame h2 must refuse, goes to h2.
 - Fields: h2's checks are off; ``_http2_fields`` applies the same rules to what arrives,
   and a malformed response is a stream error: that stream is reset, its request fails.
 - Flow control: our windows are large and what a request reads is acknowledged in
@@ -28,6 +31,7 @@ import h2.errors
 import h2.events
 import h2.exceptions
 import h2.settings
+import h2.stream
 
 from httpcore_interfaces import (
     Headers,
@@ -38,8 +42,8 @@ from httpcore_interfaces import (
 )
 
 from ._exceptions import describe
-from ._goaway_filter import GoAwayFilter
 from ._http2_fields import content_length_problem, response_fields_problem
+from ._http2_frames import END_STREAM, HEADER_SIZE, PADDED, DataFrame, FrameSplitter, GoAway
 from ._models import Request
 from ._retry import StreamLost, StreamRefused
 from ._stream_limits import StreamLimits
@@ -66,6 +70,8 @@ MAX_STREAMS = 1000
 _CONNECTION_SPECIFIC = frozenset(
     {b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade", b"host"}
 )
+#: The states of a stream in which DATA may arrive.
+_RECEIVING_STATES = (h2.stream.StreamState.OPEN, h2.stream.StreamState.HALF_CLOSED_LOCAL)
 #: Events whose fields we check (h2's own checks are off, see _http2_fields).
 _FIELD_EVENTS = (
     h2.events.ResponseReceived,
@@ -106,15 +112,45 @@ _ENDED = object()  # filed when the server ends a stream
 class _Stream:
     """What one request's stream got, and what of it is not yet acknowledged."""
 
-    __slots__ = ("answered", "answered_whole", "events", "head", "unacked")
+    __slots__ = ("answered", "answered_whole", "events", "head", "started", "unacked")
 
     def __init__(self, head: bool) -> None:
         #: ResponseStarted, _Data, _ENDED, or the exception its request fails with.
         self.events: deque[Any] = deque()
         self.head = head  # a HEAD request: the Content-Length describes no body
         self.answered = False  # anything of the response arrived
+        self.started = False  # its (final) response head arrived
         self.answered_whole = False  # the server ended or reset it: stop uploading
         self.unacked = 0  # bytes read by the request, not yet acknowledged
+
+
+class _Intake:
+    """What one ``receive_data`` did: the streams that got events (``everyone``: any
+    stream may be concerned), whether something must be sent, and the DATA taken
+    directly, gathered per stream into one chunk."""
+
+    __slots__ = ("everyone", "gathered", "must_write", "streams")
+
+    def __init__(self) -> None:
+        self.streams: set[int] = set()
+        self.everyone = False
+        self.must_write = False
+        self.gathered: dict[int, list[memoryview]] = {}
+
+    def gather(self, stream_id: int, payload: memoryview) -> None:
+        pieces = self.gathered.get(stream_id)
+        if pieces is None:
+            self.gathered[stream_id] = [payload]
+        else:
+            pieces.append(payload)
+
+    def file_gathered(self, streams: dict[int, _Stream]) -> None:
+        """File what was gathered (before anything h2 gives after it)."""
+        for stream_id, pieces in self.gathered.items():
+            data = b"".join(pieces)
+            streams[stream_id].events.append(_Data(data, len(data)))
+            self.streams.add(stream_id)
+        self.gathered.clear()
 
 
 class HTTP2Protocol:
@@ -136,7 +172,7 @@ class HTTP2Protocol:
             normalize_inbound_headers=False,
         )
         self._h2 = h2.connection.H2Connection(config=config)
-        self._goaway_filter = GoAwayFilter()
+        self._frames = FrameSplitter()
         self._streams: dict[int, _Stream] = {}
         self._unacked_total = 0  # over all streams
         self._streams_opened = 0
@@ -326,10 +362,10 @@ class HTTP2Protocol:
     # -- receiving -----------------------------------------------------------------------
 
     def receive_data(self, data: bytes) -> tuple[set[int] | None, bool]:
-        """Feed h2 and file each stream's events. Returns the streams that got events
-        (None: every stream may be concerned), and whether an acknowledgement (of
-        SETTINGS or PING) or a reset is queued to be sent. ``b""`` is the server's end
-        of the connection. Raises ``RemoteProtocolError`` if the connection failed."""
+        """Take in what arrived and file each stream's events. Returns the streams that
+        got events (None: every stream may be concerned), and whether an acknowledgement
+        (of SETTINGS or PING) or a reset is queued to be sent. ``b""`` is the server's
+        end of the connection. Raises ``RemoteProtocolError`` if the connection failed."""
         if not data:
             if self._goaway_last_stream_id is None and self._opened_at_response > self._responses:
                 # Closed without a GOAWAY after answering some streams while others it
@@ -339,15 +375,73 @@ class HTTP2Protocol:
                 self._stream_limits.learn(self.origin, self._responses)
             self.fail(RemoteProtocolError("Server disconnected"))
             return None, False
+        intake = _Intake()
+        for_h2: list[bytes] = []  # in order; given to h2 before anything after it is taken
+        for piece in self._frames.feed(data):
+            if isinstance(piece, DataFrame):
+                if for_h2:
+                    self._feed_h2(b"".join(for_h2), intake)
+                    for_h2.clear()
+                if not self._take_data(piece, intake):
+                    for_h2.append(bytes(piece.frame))
+            elif isinstance(piece, GoAway):
+                self._take_goaway(piece)
+            else:
+                for_h2.append(piece)
+        if for_h2:
+            self._feed_h2(b"".join(for_h2), intake)
+        intake.file_gathered(self._streams)
+        if self._goaway_last_stream_id is not None:
+            intake.everyone = True
+        return (None if intake.everyone else intake.streams), intake.must_write
+
+    def _take_data(self, frame: DataFrame, intake: _Intake) -> bool:
+        """Take a DATA frame as h2 would, without h2's cost per frame, if it is plain
+        (no padding, no END_STREAM) and on a stream whose response has started; False
+        leaves it to h2, which then also gives every verdict on a frame it must refuse.
+        What h2 does with such a frame, we do here: count it against the connection's
+        and the stream's windows and the response's Content-Length; the stream's state
+        does not change. (A property test holds the two to the same outcome.)"""
+        if frame.flags & (END_STREAM | PADDED):
+            return False
+        stream = self._streams.get(frame.stream_id)
+        if stream is None or not stream.started:
+            return False
+        connection = self._h2
+        h2_stream = connection.streams.get(frame.stream_id)
+        if (
+            h2_stream is None
+            or h2_stream.state_machine.state not in _RECEIVING_STATES
+            or connection.state_machine.state is not h2.connection.ConnectionState.CLIENT_OPEN
+        ):
+            return False
+        length = len(frame.frame) - HEADER_SIZE
+        connection_window = connection._inbound_flow_control_window_manager
+        stream_window = h2_stream._inbound_window_manager
+        expected = h2_stream._expected_content_length
+        if (
+            length > connection.max_inbound_frame_size
+            or length > connection_window.current_window_size
+            or length > stream_window.current_window_size
+            or (expected is not None and h2_stream._actual_content_length + length > expected)
+        ):
+            return False  # h2 refuses it, in its own words
+        connection_window.window_consumed(length)
+        stream_window.window_consumed(length)
+        h2_stream._actual_content_length += length
+        intake.gather(frame.stream_id, frame.payload)
+        return True
+
+    def _feed_h2(self, data: bytes, intake: _Intake) -> None:
+        """Feed h2 and file the events it gives."""
+        intake.file_gathered(self._streams)  # what came before, first
         try:
-            events = self._h2.receive_data(self._take_goaways(data))
+            events = self._h2.receive_data(data)
         except h2.exceptions.ProtocolError as exc:
             error = RemoteProtocolError(describe(exc))
             self.fail(error)
             raise error from exc
         self._check_content_lengths(events)
-        must_write = False
-        touched: set[int] | None = set()
         for event in events:
             stream_id = getattr(event, "stream_id", 0)
             if isinstance(event, _FIELD_EVENTS):
@@ -356,59 +450,54 @@ class HTTP2Protocol:
                 if problem is not None:
                     what = "trailers" if trailers else "response"
                     message = f"Malformed {what} on stream {stream_id}: {problem}"
-                    must_write |= self._reject_malformed(stream_id, message)
-                    if touched is not None:
-                        touched.add(stream_id)
+                    intake.must_write |= self._reject_malformed(stream_id, message)
+                    intake.streams.add(stream_id)
                     continue
                 if not isinstance(event, h2.events.ResponseReceived):
                     continue  # 1xx and trailers: nothing for the caller
                 self._responses += 1
                 self._opened_at_response = self._streams_opened
-                self._file(stream_id, _response_started(event.headers), touched)
+                stream = self._file(stream_id, _response_started(event.headers), intake)
+                if stream is not None:
+                    stream.started = True
             elif isinstance(event, h2.events.DataReceived):
-                self._file(stream_id, _Data(event.data, event.flow_controlled_length), touched)
+                self._file(stream_id, _Data(event.data, event.flow_controlled_length), intake)
             elif isinstance(event, h2.events.StreamEnded):
-                self._file(stream_id, _ENDED, touched, whole=True)
+                self._file(stream_id, _ENDED, intake, whole=True)
             elif isinstance(event, h2.events.StreamReset):
-                self._file(stream_id, _reset_error(stream_id, event.error_code), touched, True)
+                self._file(stream_id, _reset_error(stream_id, event.error_code), intake, True)
             elif isinstance(event, h2.events.RemoteSettingsChanged):
                 self.settings_received = True
-                must_write = True
-                touched = None  # windows may have changed
+                intake.must_write = True
+                intake.everyone = True  # windows may have changed
                 limit = self._h2.remote_settings.max_concurrent_streams
                 self._max_streams = min(limit, MAX_STREAMS)
             elif isinstance(event, h2.events.PingReceived):
-                must_write = True
+                intake.must_write = True
             elif isinstance(event, h2.events.WindowUpdated):
-                touched = None
-        if self._goaway_last_stream_id is not None:
-            touched = None
-        return touched, must_write
+                intake.everyone = True
 
     def _file(
-        self, stream_id: int, item: Any, touched: set[int] | None, whole: bool = False
-    ) -> None:
+        self, stream_id: int, item: Any, intake: _Intake, whole: bool = False
+    ) -> _Stream | None:
         """File ``item`` under its stream, unless its request is over already."""
         stream = self._streams.get(stream_id)
         if stream is None:
-            return
+            return None
         stream.events.append(item)
         stream.answered = True
         if whole:
             stream.answered_whole = True
-        if touched is not None:
-            touched.add(stream_id)
+        intake.streams.add(stream_id)
+        return stream
 
-    def _take_goaways(self, data: bytes) -> bytes:
-        """What h2 may have of ``data``: GOAWAY frames are handled here."""
-        data, goaways = self._goaway_filter.feed(data)
-        for last, error_code in goaways:
-            previous = self._goaway_last_stream_id
-            self._goaway_last_stream_id = last if previous is None else min(previous, last)
-            self._goaway_graceful = error_code == h2.errors.ErrorCodes.NO_ERROR and (
-                previous is None or self._goaway_graceful
-            )
-        return data
+    def _take_goaway(self, goaway: GoAway) -> None:
+        previous = self._goaway_last_stream_id
+        last = goaway.last_stream_id
+        self._goaway_last_stream_id = last if previous is None else min(previous, last)
+        self._goaway_graceful = goaway.error_code == h2.errors.ErrorCodes.NO_ERROR and (
+            previous is None or self._goaway_graceful
+        )
 
     def _check_content_lengths(self, events: list[Any]) -> None:
         """Fail the connection, as h2 4.3 and later do whichever h2 is installed, if a

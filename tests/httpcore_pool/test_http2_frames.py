@@ -1,0 +1,104 @@
+"""FrameSplitter: GOAWAY and whole DATA frames are taken out, everything else reaches h2
+as it came, whatever the reads' sizes."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from httpcore_pool._http2_frames import DataFrame, FrameSplitter, GoAway
+
+DATA = 0x0
+GOAWAY = 0x7
+
+
+def frame(kind: int, payload: bytes, stream_id: int = 0, flags: int = 0) -> bytes:
+    header = len(payload).to_bytes(3, "big") + bytes([kind, flags])
+    return header + stream_id.to_bytes(4, "big") + payload
+
+
+def is_goaway(raw: bytes) -> bool:
+    return raw[3] == GOAWAY and len(raw) >= 9 + 8
+
+
+frames = st.one_of(
+    # DATA, any flags, the reserved bit of the stream id set sometimes
+    st.builds(
+        lambda payload, stream_id, reserved, flags: frame(
+            DATA, payload, stream_id | (reserved << 31), flags
+        ),
+        st.binary(max_size=40_000),
+        st.integers(0, 2**31 - 1),
+        st.integers(0, 1),
+        st.integers(0, 255),
+    ),
+    # HEADERS, PING, WINDOW_UPDATE...: passed through, any length
+    st.builds(
+        frame,
+        st.sampled_from([0x1, 0x3, 0x6, 0x8]),
+        st.binary(max_size=40_000),
+        st.integers(0, 2**31 - 1),
+    ),
+    # GOAWAY: last stream id (reserved bit set sometimes), error code, debug data
+    st.builds(
+        lambda last, reserved, code, debug: frame(
+            GOAWAY, (last | (reserved << 31)).to_bytes(4, "big") + code.to_bytes(4, "big") + debug
+        ),
+        st.integers(0, 2**31 - 1),
+        st.integers(0, 1),
+        st.integers(0, 2**32 - 1),
+        st.binary(max_size=30),
+    ),
+    # too short to be a GOAWAY: left to h2, which rejects it
+    st.builds(lambda payload: frame(GOAWAY, payload), st.binary(max_size=7)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(frames, max_size=8), st.lists(st.integers(1, 50_000), max_size=20))
+def test_frames_are_split_the_same_whatever_the_cuts(stream: list[bytes], cuts: list[int]) -> None:
+    wire = b"".join(stream)
+    expected: list[bytes | GoAway | tuple[int, int, bytes]] = []
+    for raw in stream:
+        if raw[3] == DATA:
+            stream_id = int.from_bytes(raw[5:9], "big") & 0x7FFFFFFF
+            expected.append((stream_id, raw[4], raw))
+        elif is_goaway(raw):
+            last = int.from_bytes(raw[9:13], "big") & 0x7FFFFFFF
+            expected.append(GoAway(last, int.from_bytes(raw[13:17], "big")))
+        elif expected and isinstance(expected[-1], bytes):
+            expected[-1] += raw
+        else:
+            expected.append(raw)
+    splitter = FrameSplitter()
+    got: list[bytes | GoAway | tuple[int, int, bytes]] = []
+    position = 0
+    for cut in [*cuts, len(wire)]:
+        piece = wire[position : position + cut]
+        position += len(piece)
+        for item in splitter.feed(piece):
+            if isinstance(item, DataFrame):
+                got.append((item.stream_id, item.flags, bytes(item.frame)))
+            elif isinstance(item, GoAway):
+                got.append(item)
+            elif got and isinstance(got[-1], bytes):
+                got[-1] += item  # a frame for h2 cut by a read, or two in a row
+            elif item:
+                got.append(item)
+    assert got == expected
+
+
+def test_a_data_frame_payload_is_what_follows_its_header() -> None:
+    raw = frame(DATA, b"hello", 3, flags=0x1)
+    [data] = FrameSplitter().feed(raw)
+    assert isinstance(data, DataFrame)
+    assert (data.stream_id, data.flags, bytes(data.payload)) == (3, 0x1, b"hello")
+
+
+def test_a_read_with_nothing_taken_out_is_passed_on_uncopied() -> None:
+    wire = frame(0x1, b"x" * 100, 1) + frame(0x8, b"y" * 4, 3)
+    splitter = FrameSplitter()
+    assert splitter.feed(wire)[0] is wire
+    head, tail = wire[:50], wire[50:]  # a frame continued in the next read
+    assert splitter.feed(head)[0] is head
+    assert splitter.feed(tail)[0] is tail
