@@ -42,6 +42,7 @@ from httpcore_interfaces import (
 )
 
 from ._exceptions import describe
+from ._hpack_cache import CachingDecoder
 from ._http2_fields import content_length_problem, response_fields_problem
 from ._http2_frames import END_STREAM, HEADER_SIZE, PADDED, DataFrame, FrameSplitter, GoAway
 from ._models import Request
@@ -172,6 +173,7 @@ class HTTP2Protocol:
             normalize_inbound_headers=False,
         )
         self._h2 = h2.connection.H2Connection(config=config)
+        self._h2.decoder = CachingDecoder(self._h2.decoder.max_header_list_size)
         self._frames = FrameSplitter()
         self._streams: dict[int, _Stream] = {}
         self._unacked_total = 0  # over all streams
