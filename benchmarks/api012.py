@@ -61,6 +61,17 @@ def http2_pool(httpcore: Any, cfg: harness.ChildConfig) -> Any:
 
 async def check_http2(pool: Any, target: URL, hdrs: Headers) -> None:
     """The warm-up GET of a 2,000-byte body: it must have been answered over HTTP/2."""
+    await check_version(pool, target, hdrs, "HTTP/2")
+
+
+def _check_warm_up(status: int, size: int, ext: dict[str, Any], expected: str) -> None:
+    harness.check((status, size) == (200, harness.SMALL_BODY_SIZE), "warm-up GET / failed")
+    version = ext.get("http_version")
+    harness.check(version == expected, f"the warm-up response came over {version}, not {expected}")
+
+
+async def check_version(pool: Any, target: URL, hdrs: Headers, expected: str) -> None:
+    """The warm-up GET of a 2,000-byte body, answered over ``expected`` ("HTTP/1.1"...)."""
     status, _headers, body, ext = await pool.arequest(
         b"GET", target, headers=hdrs, stream=None, ext={}
     )
@@ -70,9 +81,19 @@ async def check_http2(pool: Any, target: URL, hdrs: Headers) -> None:
             size += len(chunk)
     finally:
         await body.aclose()
-    harness.check((status, size) == (200, harness.SMALL_BODY_SIZE), "warm-up GET / failed")
-    version = ext.get("http_version")
-    harness.check(version == "HTTP/2", f"the warm-up response came over {version}, not HTTP/2")
+    _check_warm_up(status, size, ext, expected)
+
+
+def check_version_sync(pool: Any, target: URL, hdrs: Headers, expected: str) -> None:
+    """:func:`check_version` on a SyncConnectionPool."""
+    status, _headers, body, ext = pool.request(b"GET", target, headers=hdrs, stream=None, ext={})
+    size = 0
+    try:
+        for chunk in body:
+            size += len(chunk)
+    finally:
+        body.close()
+    _check_warm_up(status, size, ext, expected)
 
 
 def request(

@@ -3,8 +3,9 @@
 python benchmarks/chart.py [OUT.png]      (needs matplotlib: the `tools` benchmark env)
 
 One bar per (scenario, peer): our throughput divided by the peer's, from the medians in
-benchmarks/results/*.json (quick runs excluded). A bar right of the 1.0 line means we
-were faster. Peers without a number (a deadlock, a failure) are labelled, not drawn.
+benchmarks/results/*.json (quick runs excluded); in (d) the TLS rows divide ours over TLS
+(ours-h1-tls), so HTTP/2 and the TLS peers compare like with like. A bar right of the 1.0
+line means we were faster. Peers without a number (a deadlock, a failure) are labelled, not drawn.
 """
 
 from __future__ import annotations
@@ -40,11 +41,16 @@ def ratios() -> list[tuple[str, float | None, str]]:
         for entry in report["summary"]:
             by_group.setdefault(str(entry["group"]), {})[str(entry["peer"])] = entry
         for group, peers in by_group.items():
-            ours = peers.get("ours", {}).get("rate")
             for peer, entry in peers.items():
-                if peer == "ours":
+                # Each entry's ratio divides its reference (ours; ours-h1-tls for (d)'s TLS
+                # rows); a reference itself has no bar.
+                reference = str(entry.get("reference", "ours"))
+                if peer == reference:
                     continue
-                label = f"{LABELS.get(report['scenario'], report['scenario'])}, {group}: vs {peer}"
+                ours = peers.get(reference, {}).get("rate")
+                scenario = LABELS.get(report["scenario"], report["scenario"])
+                versus = f"vs {peer}" if reference == "ours" else f"{reference} vs {peer}"
+                label = f"{scenario}, {group}: {versus}"
                 rate = entry.get("rate")
                 if isinstance(ours, float) and isinstance(rate, float) and rate > 0:
                     rows.append((label, ours / rate, ""))

@@ -61,6 +61,12 @@ PEER_ENVS: dict[str, str] = {
     "h2-minimal": "h2-minimal",
     "ours-h2": "ours",  # our pool with http2=True (scenario d's HTTP/2 download)
     "socket-floor": "urllib3",  # standard library only: any env will do
+    # Scenario (d) over TLS with HTTP/1.1 (ALPN http/1.1 on the TLS port), each in its env.
+    "ours-h1-tls": "ours",
+    "httpcore-0.12.3-tls": "httpcore-0.12.3",
+    "httpcore-1.0.9-tls": "httpcore-1.0.9",
+    "aiohttp-tls": "aiohttp",
+    "urllib3-tls": "urllib3",
 }
 # distributions whose versions a child reports
 REPORTED_DISTS = (
@@ -85,6 +91,11 @@ MAIN_DIST: dict[str, str] = {
     "h2-minimal": "h2",
     "ours-h2": "httpcore-pool",
     "socket-floor": "python",  # not a distribution: the table shows the Python version
+    "ours-h1-tls": "httpcore-pool",
+    "httpcore-0.12.3-tls": "httpcore",
+    "httpcore-1.0.9-tls": "httpcore",
+    "aiohttp-tls": "aiohttp",
+    "urllib3-tls": "urllib3",
 }
 REFERENCE_PEER = "ours"
 FAILED_STATUSES = ("deadlock", "timeout", "error", "missing", "unsupported")
@@ -120,13 +131,14 @@ class ChildConfig:
         """The same path on the TLS port (HTTP/2 by ALPN; verify with ``ca_file``)."""
         return f"https://{self.tls_authority}{path}"
 
-    def ssl_context(self) -> ssl.SSLContext:
-        """Verifies the generated certificate and offers ALPN h2, then http/1.1.
+    def ssl_context(self, alpn: Sequence[str] = ("h2", "http/1.1")) -> ssl.SSLContext:
+        """Verifies the generated certificate and offers ALPN ``alpn`` (h2, then http/1.1).
 
-        The caller sets ALPN: our pool never changes a caller's context.
+        The caller sets ALPN: our pool never changes a caller's context. The HTTP/1.1-over-TLS
+        cases pass ``("http/1.1",)``, so nginx cannot pick h2 on the same port.
         """
         context = ssl.create_default_context(cafile=self.ca_file)
-        context.set_alpn_protocols(["h2", "http/1.1"])
+        context.set_alpn_protocols(list(alpn))
         return context
 
     def int(self, name: str) -> int:
@@ -286,6 +298,9 @@ class Case:
     peer: str
     fn: ClientFn
     api: str  # what is benchmarked, for the table
+    # The peer of the same group this case's ratio columns divide: ``ours`` by default; the
+    # TLS cases of (d) use ``ours-h1-tls`` (like with like). A reference has no ratio itself.
+    reference: str = REFERENCE_PEER
 
     @property
     def key(self) -> str:
@@ -487,7 +502,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float
 
 
 def _self_check(server: Server) -> None:
-    """The server answers as the scenarios expect (sizes, upload sink, TLS with h2)."""
+    """The server answers as the scenarios expect (sizes, upload sink, TLS: h2 and http/1.1)."""
     conn = http.client.HTTPConnection(HOST, server.port, timeout=30)
     try:
         conn.request("GET", "/")
@@ -519,14 +534,16 @@ def _self_check(server: Server) -> None:
         sock.sendall(b"x" * 10)
         check(sock.recv(100).startswith(b"HTTP/1.1 200"), "/upload did not answer 200")
     # TLS with ALPN h2, verified against the generated certificate.
-    context = ssl.create_default_context(cafile=str(server.ca_file))
-    context.set_alpn_protocols(["h2", "http/1.1"])
-    with (
-        socket.create_connection((HOST, server.tls_port), timeout=10) as raw,
-        context.wrap_socket(raw, server_hostname=HOST) as tls,
-    ):
-        alpn = tls.selected_alpn_protocol()
-        check(alpn == "h2", f"TLS port negotiated {alpn!r}, not h2")
+    # The same port speaks HTTP/1.1 to a client offering only http/1.1 (scenario d's *-tls).
+    for offered, expected in ((["h2", "http/1.1"], "h2"), (["http/1.1"], "http/1.1")):
+        context = ssl.create_default_context(cafile=str(server.ca_file))
+        context.set_alpn_protocols(offered)
+        with (
+            socket.create_connection((HOST, server.tls_port), timeout=10) as raw,
+            context.wrap_socket(raw, server_hostname=HOST) as tls,
+        ):
+            alpn = tls.selected_alpn_protocol()
+            check(alpn == expected, f"TLS port negotiated {alpn!r} for {offered}, not {expected}")
 
 
 @contextlib.contextmanager
@@ -720,6 +737,7 @@ def summarize(scenario: Scenario, case: Case, runs: list[dict[str, Any]]) -> dic
         "group": case.group,
         "peer": case.peer,
         "api": case.api,
+        "reference": case.reference,
         "rounds_ok": len(ok),
         "rounds_failed": len(failed),
     }
@@ -759,8 +777,19 @@ def _fmt_cpu(scenario: Scenario, seconds: float) -> str:
     return f"{seconds * 1e3:,.2f}"
 
 
+def reference_of(s: Mapping[str, Any], summaries: Sequence[Mapping[str, Any]]) -> Any:
+    """The summary that ``s``'s ratios divide (its reference, same group); None for a reference.
+
+    Results stored before references existed have none: ``ours`` then, as it was.
+    """
+    peer = s.get("reference", REFERENCE_PEER)
+    if s["peer"] == peer:
+        return None
+    return next((x for x in summaries if x["group"] == s["group"] and x["peer"] == peer), None)
+
+
 def render_table(scenario: Scenario, summaries: list[dict[str, Any]]) -> str:
-    """A Markdown table with absolute numbers and ratios relative to ``ours``."""
+    """A Markdown table with absolute numbers and ratios to each case's reference (``ours``)."""
     rate_unit = "req/s" if scenario.unit == "req" else "MiB/s"
     cpu_unit = "CPU µs/req" if scenario.unit == "req" else "CPU ms/MiB"
     head = (
@@ -770,15 +799,12 @@ def render_table(scenario: Scenario, summaries: list[dict[str, Any]]) -> str:
     )
     lines = [head, "|" + "---|" * 12]
     for s in summaries:
-        ref = next(
-            (x for x in summaries if x["group"] == s["group"] and x["peer"] == REFERENCE_PEER),
-            None,
-        )
+        ref = reference_of(s, summaries)
         name = f"{s['peer']}"
         if "rate" not in s:
             status = s.get("failure_status", "error")
             label = "deadlock/timeout" if status in ("deadlock", "timeout") else status
-            if s["peer"] == REFERENCE_PEER and status == "missing":
+            if s["peer"] == s.get("reference", REFERENCE_PEER) and status == "missing":
                 label = "pending (pool not available)"
             elif status == "unsupported":
                 label = "pending (not supported yet)"
@@ -791,7 +817,7 @@ def render_table(scenario: Scenario, summaries: list[dict[str, Any]]) -> str:
         if s["rounds_failed"]:
             rate_cell += f" [{s['rounds_failed']} round(s) failed]"
         ratio_rate = ratio_cpu = "—"
-        if ref is not None and "rate" in ref and s["peer"] != REFERENCE_PEER:
+        if ref is not None and "rate" in ref:
             ratio_rate = f"{ref['rate'] / s['rate']:.2f}x"
             ratio_cpu = f"{ref['cpu_per_unit_s'] / s['cpu_per_unit_s']:.2f}x"
         cells = [
@@ -818,13 +844,10 @@ def ratio_lines(scenario: Scenario, summaries: list[dict[str, Any]]) -> list[str
     per = "request" if scenario.unit == "req" else "MiB"
     out: list[str] = []
     for s in summaries:
-        ref = next(
-            (x for x in summaries if x["group"] == s["group"] and x["peer"] == REFERENCE_PEER),
-            None,
-        )
-        if s["peer"] == REFERENCE_PEER or ref is None:
+        ref = reference_of(s, summaries)
+        if ref is None:
             continue
-        prefix = f"{s['group']}: {REFERENCE_PEER} / {s['peer']}"
+        prefix = f"{s['group']}: {ref['peer']} / {s['peer']}"
         if "rate" not in ref:
             out.append(f"{prefix}: pending, ours has no result ({ref.get('failure_status')})")
         elif "rate" not in s:
