@@ -28,22 +28,10 @@ from tests.servers.raw import (
 )
 from tests.servers.tls import TLSMaterial
 
+from .helpers import httpcore
+
 pytest.importorskip("click")
 pytest.importorskip("rich")
-
-
-def httpcore(
-    *args: str, stdin: bytes | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    """``python -m httpcore ARGS``, output captured (piped, so never a terminal)."""
-    return subprocess.run(
-        [sys.executable, "-m", "httpcore", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=60,
-        check=False,
-        cwd=cwd,
-    )
 
 
 def test_get_prints_the_body(hypercorn_http: Server) -> None:

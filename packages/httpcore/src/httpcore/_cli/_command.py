@@ -10,9 +10,11 @@ import click
 
 import httpcore
 
-from ._errors import EXIT_CODES_HELP, describe, exit_code
+from ._errors import EXIT_CODES_HELP, INTERRUPTED, describe, exit_code
 from ._load import run_load
 from ._settings import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_REDIRS,
     Body,
     Settings,
     UsageError,
@@ -20,6 +22,7 @@ from ._settings import (
     parse_url,
     proxy_settings,
     tls_context,
+    where,
 )
 from ._single import run_single
 
@@ -66,6 +69,17 @@ _TIMEOUT = _Seconds()
     help="Write the body to this file; - for stdout.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show heads and each step with timings.")
+@click.option("-f", "--fail", is_flag=True, help="HTTP status 400 or more: no output, exit 22.")
+@click.option("-L", "--location", is_flag=True, help="Follow redirects (301, 302, 303, 307, 308).")
+@click.option(
+    "--max-redirs",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_REDIRS,
+    show_default=True,
+    help="With -L: more redirects than this exit 47.",
+)
+@click.option("-s", "--silent", is_flag=True, help="No progress bar, warnings or error text.")
+@click.option("-S", "--show-error", is_flag=True, help="With -s: print errors all the same.")
 @click.option("--http2", is_flag=True, help="Offer HTTP/2 (https, by ALPN).")
 @click.option("--proxy", help="Proxy URL (http:// or https://, user:password@ allowed).")
 @click.option(
@@ -78,7 +92,11 @@ _TIMEOUT = _Seconds()
 @click.option("--local-address", help="Source address: 0.0.0.0 forces IPv4, :: IPv6.")
 @click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--timeout", type=_TIMEOUT, help="All four timeouts, in seconds (inf: none).")
-@click.option("--connect-timeout", type=_TIMEOUT)
+@click.option(
+    "--connect-timeout",
+    type=_TIMEOUT,
+    help=f"TCP connect and TLS handshake (default {DEFAULT_CONNECT_TIMEOUT:g}; others: none).",
+)
 @click.option("--read-timeout", type=_TIMEOUT)
 @click.option("--write-timeout", type=_TIMEOUT)
 @click.option("--pool-timeout", type=_TIMEOUT)
@@ -97,18 +115,22 @@ def command(url: str, **options: Any) -> None:
         settings = _settings(url, options)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
-    if options["insecure"]:
+    if options["insecure"] and not settings.silent:
         click.secho(INSECURE_WARNING, fg="red", bold=True, err=True)
     try:
         if settings.load_mode:
             report = run_load(settings)
             click.echo("\n".join(report.lines()))
-            if report.first_error is not None:
-                click.echo(f"httpcore: first failure: {describe(report.first_error)}", err=True)
+            if report.first_error is not None and settings.show_errors:
+                line = describe(report.first_error, where(settings, settings.url))
+                click.echo(f"httpcore: first failure: {line}", err=True)
             sys.exit(report.exit_code)
         run_single(settings)
+    except KeyboardInterrupt:  # the pool closed its connections on the way out
+        sys.exit(INTERRUPTED)
     except Exception as exc:  # every failure becomes one line and an exit code
-        click.echo(f"httpcore: {describe(exc)}", err=True)
+        if settings.show_errors:
+            click.echo(f"httpcore: {describe(exc)}", err=True)
         sys.exit(exit_code(exc))
 
 
@@ -125,6 +147,8 @@ def _settings(url_text: str, options: dict[str, Any]) -> Settings:
     for kind in ("connect", "read", "write", "pool"):
         value = options[f"{kind}_timeout"]
         timeouts[kind] = options["timeout"] if value is None else value
+    if timeouts["connect"] is None:
+        timeouts["connect"] = DEFAULT_CONNECT_TIMEOUT
     settings = Settings(
         url=url,
         method=_method(method),
@@ -147,11 +171,17 @@ def _settings(url_text: str, options: dict[str, Any]) -> Settings:
         ),
         repeat=options["repeat"],
         concurrency=options["concurrency"],
+        fail=options["fail"],
+        location=options["location"],
+        max_redirs=options["max_redirs"],
+        silent=options["silent"],
+        show_error=options["show_error"],
     )
     if settings.load_mode and body is not None and body.from_stdin:
         raise UsageError("-d @- (stdin) cannot be sent more than once: use @file or text")
-    if settings.load_mode and (settings.output or settings.include or settings.verbose):
-        raise UsageError("-o, -i and -v apply to a single request, not to load mode")
+    single_only = (settings.output, settings.include, settings.verbose, settings.fail)
+    if settings.load_mode and (any(single_only) or settings.location):
+        raise UsageError("-o, -i, -v, -f and -L apply to a single request, not to load mode")
     return settings
 
 

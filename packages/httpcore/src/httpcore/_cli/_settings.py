@@ -6,47 +6,33 @@ import base64
 import os
 import ssl
 import sys
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import httpcore
 
-__all__ = ["Body", "Settings", "UsageError", "parse_header", "parse_url"]
+from ._urls import URL, UsageError, authority, host_header, parse_url
 
-URL = tuple[bytes, bytes, int | None, bytes]
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_REDIRS",
+    "Body",
+    "Settings",
+    "UsageError",
+    "parse_header",
+    "parse_url",
+    "request_headers",
+    "where",
+]
+
 _CHUNK = 64 * 1024
-
-
-class UsageError(ValueError):
-    """A command-line value that cannot work; reported as a usage error."""
-
-
-def parse_url(text: str, what: str = "URL") -> tuple[URL, str | None]:
-    """The 0.12 URL tuple, and ``user:password`` if the URL carried any."""
-    # urlsplit drops tabs and line breaks, and the server would refuse a space: both
-    # are the user's to fix (percent-encode), before anything is sent.
-    if any(c.isspace() or unicodedata.category(c) == "Cc" for c in text):
-        raise UsageError(
-            f"{what} {text!r} has a space or control character: percent-encode it (%20 for a space)"
-        )
-    try:
-        parts = urlsplit(text if "://" in text else "http://" + text)
-        port = parts.port
-        host = (parts.hostname or "").encode("idna")
-    except ValueError as exc:  # UnicodeError included
-        raise UsageError(f"{what} {text!r}: {exc}") from None
-    if parts.scheme not in ("http", "https"):
-        raise UsageError(f"{what} {text!r}: only http:// and https:// are supported")
-    if not host:
-        raise UsageError(f"{what} {text!r} has no host")
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    userinfo = None
-    if parts.username is not None:
-        userinfo = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-    return (parts.scheme.encode("ascii"), host, port, target.encode("utf-8")), userinfo
+#: Seconds to connect (TCP and TLS) unless told otherwise: a dead address fails instead of
+#: waiting for the system's limit (minutes). Reads have no limit, as in curl: a slow
+#: server or a long download is not an error.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+#: As curl's ``--max-redirs`` default.
+DEFAULT_MAX_REDIRS = 50
 
 
 def parse_header(text: str) -> tuple[bytes, bytes]:
@@ -72,6 +58,11 @@ class Body:
     @property
     def from_stdin(self) -> bool:
         return self.spec == "@-"
+
+    @property
+    def replayable(self) -> bool:
+        """Whether the body can be sent again, as a 307 or 308 redirect asks."""
+        return not self.from_stdin
 
     def length(self) -> int | None:
         if self.from_stdin:
@@ -112,31 +103,23 @@ class Settings:
     proxy_ssl_context: ssl.SSLContext | None = None
     repeat: int = 1
     concurrency: int = 1
+    fail: bool = False
+    location: bool = False
+    max_redirs: int = DEFAULT_MAX_REDIRS
+    silent: bool = False
+    show_error: bool = False
+
+    @property
+    def show_errors(self) -> bool:
+        """``-s`` hides error text, ``-S`` brings it back."""
+        return self.show_error or not self.silent
 
     @property
     def load_mode(self) -> bool:
         return self.repeat > 1 or self.concurrency > 1
 
     def request_headers(self) -> list[tuple[bytes, bytes]]:
-        """The user's headers, plus the framing and defaults a curl user expects."""
-        headers = list(self.headers)
-        agent = f"httpcore/{httpcore.__version__}".encode("ascii")
-        for name, value in ((b"User-Agent", agent), (b"Accept", b"*/*")):
-            if not has_header(headers, name.lower()):
-                headers.append((name, value))
-        if self.body is not None:
-            if not has_header(headers, b"content-type"):
-                headers.append((b"Content-Type", b"application/x-www-form-urlencoded"))
-            length = self.body.length()
-            framing = has_header(headers, b"content-length") or has_header(
-                headers, b"transfer-encoding"
-            )
-            if not framing:
-                if length is None:
-                    headers.append((b"Transfer-Encoding", b"chunked"))
-                else:
-                    headers.append((b"Content-Length", str(length).encode("ascii")))
-        return headers
+        return request_headers(self.url, self.headers, self.body)
 
     def transport_options(self) -> dict[str, Any]:
         """Keyword arguments shared by the pool and proxy classes."""
@@ -156,6 +139,42 @@ class Settings:
                 proxy_ssl_context=self.proxy_ssl_context,
             )
         return options
+
+
+def request_headers(
+    url: URL, headers: list[tuple[bytes, bytes]], body: Body | None
+) -> list[tuple[bytes, bytes]]:
+    """The user's headers, plus the framing and defaults a curl user expects, in the order
+    they go out: ``Host`` first (the pool keeps a given one), so ``-v`` can show them all."""
+    headers = list(headers)
+    if not has_header(headers, b"host"):
+        headers.insert(0, (b"Host", host_header(url)))
+    agent = f"httpcore/{httpcore.__version__}".encode("ascii")
+    for name, value in ((b"User-Agent", agent), (b"Accept", b"*/*")):
+        if not has_header(headers, name.lower()):
+            headers.append((name, value))
+    if body is not None:
+        if not has_header(headers, b"content-type"):
+            headers.append((b"Content-Type", b"application/x-www-form-urlencoded"))
+        length = body.length()
+        framing = has_header(headers, b"content-length") or has_header(
+            headers, b"transfer-encoding"
+        )
+        if not framing:
+            if length is None:
+                headers.append((b"Transfer-Encoding", b"chunked"))
+            else:
+                headers.append((b"Content-Length", str(length).encode("ascii")))
+    return headers
+
+
+def where(settings: Settings, url: URL) -> str:
+    """What a request to ``url`` connects to, for an error message."""
+    if settings.uds is not None:
+        return f"Unix socket {settings.uds}"
+    if settings.proxy is not None:
+        return f"{authority(url)} through proxy {authority(settings.proxy[0])}"
+    return authority(url)
 
 
 def proxy_settings(text: str) -> tuple[URL, list[tuple[bytes, bytes]]]:

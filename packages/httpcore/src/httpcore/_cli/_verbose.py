@@ -6,7 +6,14 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-__all__ = ["Verbose"]
+from ._urls import URL, host_header, url_text
+
+__all__ = ["Verbose", "status_line"]
+
+#: What HTTP/2 leaves out of a request's fields (RFC 9113 §8.2.2), as the pool does.
+_NOT_IN_HTTP2 = frozenset(
+    {b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade", b"host"}
+)
 
 
 def _ms(info: dict[str, Any]) -> str:
@@ -19,14 +26,14 @@ class Verbose:
     def __init__(
         self,
         method: bytes,
-        target: bytes,
+        url: URL,
         headers: list[tuple[bytes, bytes]],
         has_body: bool,
         out: TextIO = sys.stderr,
     ) -> None:
         self._has_body = has_body
         self._method = method
-        self._target = target
+        self._url = url
         self._headers = headers
         self._out = out
 
@@ -38,15 +45,41 @@ class Verbose:
         if phase == "failed":
             self._print("*", f"{name} failed after {_ms(info)}: {info.get('exception')!r}")
         elif name.endswith("send_request_headers") and phase == "started":
-            version = "HTTP/2" if name.startswith("http2") else "HTTP/1.1"
-            self._print(">", f"{self._method.decode()} {self._target.decode()} {version}")
-            for key, value in self._headers:
+            http2 = name.startswith("http2")
+            target = self._url[3].decode("utf-8", "replace")
+            version = "HTTP/2" if http2 else "HTTP/1.1"
+            self._print(">", f"{self._method.decode()} {target} {version}")
+            for key, value in self._fields_sent(http2):
                 self._print(">", f"{key.decode('latin-1')}: {value.decode('latin-1')}")
             self._print(">", "")
         elif phase == "complete":
             text = self._describe(name, info)
             if text:
                 self._print("*", text)
+
+    def _fields_sent(self, http2: bool) -> list[tuple[bytes, bytes]]:
+        """The head as it goes out: over HTTP/1.1 the headers as given (``Host`` among
+        them); over HTTP/2 the pseudo-headers, then the rest in lowercase."""
+        if not http2:
+            return self._headers
+        given = {key.lower(): value for key, value in self._headers}
+        fields = [
+            (b":method", self._method),
+            (b":authority", given.get(b"host", host_header(self._url))),
+            (b":scheme", self._url[0]),
+            (b":path", self._url[3]),
+        ]
+        for key, value in self._headers:
+            lowered = key.lower()
+            if lowered == b"te" and value.lower() != b"trailers":
+                continue
+            if lowered not in _NOT_IN_HTTP2:
+                fields.append((lowered, value))
+        return fields
+
+    def following(self, status: int, url: URL) -> None:
+        """A redirect is being followed: the next request's lines come next."""
+        self._print("*", f"Following the {status} redirect to {url_text(url)}")
 
     def _describe(self, name: str, info: dict[str, Any]) -> str | None:
         if name == "connection.connect_tcp":
