@@ -32,12 +32,14 @@ frames = st.one_of(
         st.integers(0, 1),
         st.integers(0, 255),
     ),
-    # HEADERS, PING, WINDOW_UPDATE...: passed through, any length
+    # HEADERS, PUSH_PROMISE, CONTINUATION, PING, WINDOW_UPDATE...: passed through, any
+    # length; END_HEADERS set or not
     st.builds(
         frame,
-        st.sampled_from([0x1, 0x3, 0x6, 0x8]),
+        st.sampled_from([0x1, 0x3, 0x5, 0x6, 0x8, 0x9]),
         st.binary(max_size=40_000),
         st.integers(0, 2**31 - 1),
+        st.sampled_from([0x0, 0x4]),
     ),
     # GOAWAY: last stream id (reserved bit set sometimes), error code, debug data
     st.builds(
@@ -59,8 +61,15 @@ frames = st.one_of(
 def test_frames_are_split_the_same_whatever_the_cuts(stream: list[bytes], cuts: list[int]) -> None:
     wire = b"".join(stream)
     expected: list[bytes | GoAway | tuple[int, int, bytes]] = []
+    in_header_block = False  # nothing is taken out there: h2 must see what comes
     for raw in stream:
-        if raw[3] == DATA:
+        if in_header_block or raw[3] in (0x1, 0x5):
+            in_header_block = not raw[4] & 0x4
+            if expected and isinstance(expected[-1], bytes):
+                expected[-1] += raw
+            else:
+                expected.append(raw)
+        elif raw[3] == DATA:
             stream_id = int.from_bytes(raw[5:9], "big") & 0x7FFFFFFF
             expected.append((stream_id, raw[4], raw))
         elif is_goaway(raw):
@@ -102,3 +111,17 @@ def test_a_read_with_nothing_taken_out_is_passed_on_uncopied() -> None:
     head, tail = wire[:50], wire[50:]  # a frame continued in the next read
     assert splitter.feed(head)[0] is head
     assert splitter.feed(tail)[0] is tail
+
+
+def test_nothing_is_taken_out_inside_a_header_block() -> None:
+    """RFC 9113 §6.10: only CONTINUATION may follow HEADERS without END_HEADERS; h2 must
+    see any other frame there, to fail the connection."""
+    head = frame(0x1, b"h" * 5, 1)  # no END_HEADERS
+    inside = frame(DATA, b"d", 3) + frame(GOAWAY, bytes(8))
+    end = frame(0x9, b"c", 1, flags=0x4)
+    after = frame(DATA, b"e", 3)
+    splitter = FrameSplitter()
+    pieces = splitter.feed(head + inside + end + after)
+    assert pieces[0] == head + inside + end
+    assert isinstance(pieces[1], DataFrame)
+    assert bytes(pieces[1].payload) == b"e"

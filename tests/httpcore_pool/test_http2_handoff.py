@@ -29,7 +29,7 @@ from httpcore_pool._async.http2 import AsyncHTTP2Connection
 from httpcore_pool._http2_protocol import CONNECTION_WINDOW
 from httpcore_pool._models import Request
 from httpcore_pool._retry import StreamRefused
-from httpcore_pool._sync.http2 import SyncHTTP2Connection
+from httpcore_pool._sync.http2 import HTTP2ResponseStream, SyncHTTP2Connection
 from tests.helpers.h2_memory import (
     ORIGIN,
     AsyncMemoryStream,
@@ -584,6 +584,56 @@ def test_threads_never_use_the_protocol_at_the_same_time() -> None:
     connection._protocol = guard  # type: ignore[assignment]
     assert fetch_in_threads(connection, 8, 5) == [(200, b"ok")] * 40
     assert not guard.overlapped
+
+
+def body_for(stream_id: int) -> bytes:
+    """A body of many DATA frames, different for each stream."""
+    return bytes([stream_id % 251]) * (20_000 + 7_000 * (stream_id % 5))
+
+
+def respond_in_frames(server: MemoryH2Server, stream_id: int) -> None:
+    body = body_for(stream_id)
+    length = str(len(body)).encode()
+    server.h2.send_headers(stream_id, [(b":status", b"200"), (b"content-length", length)])
+    for start in range(0, len(body), 16384):
+        server.h2.send_data(stream_id, body[start : start + 16384])
+    server.h2.send_data(stream_id, b"", end_stream=True)
+
+
+def test_threads_reading_and_closing_early_take_turns_and_give_every_byte_back() -> None:
+    """Bodies of many frames, some closed after their first chunk (a reset): the threads
+    never use the protocol at once, every body read whole is exact, and everything that
+    arrived is given back to the connection window."""
+    server = MemoryH2Server(on_request=respond_in_frames)
+    connection = SyncHTTP2Connection(ORIGIN, SyncMemoryStream(server))
+    connection.initialize(make_request(b"/"))
+    guard = OneAtATime(connection._protocol)
+    connection._protocol = guard  # type: ignore[assignment]
+    failures: list[BaseException] = []
+
+    def requests(index: int) -> None:
+        try:
+            for number in range(6):
+                _, _, stream, _ = connection.handle_request(make_request(b"/", read=10))
+                assert isinstance(stream, HTTP2ResponseStream)
+                expected = body_for(stream._stream_id)
+                if (index + number) % 3 == 0:  # closed early
+                    assert expected.startswith(next(iter(stream)))
+                else:
+                    assert b"".join(stream) == expected
+                stream.close()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=requests, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not any(thread.is_alive() for thread in threads)
+    assert failures == []
+    assert not guard.overlapped
+    assert window_held(connection) == 0
 
 
 def window_held(connection: AsyncHTTP2Connection | SyncHTTP2Connection) -> int:

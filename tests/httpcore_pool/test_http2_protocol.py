@@ -538,3 +538,18 @@ def test_data_h2_must_refuse_gets_h2s_verdict(
     else:
         assert failure is not None
         assert re.search(error, failure), failure
+
+
+def test_data_inside_a_header_block_fails_the_connection_as_h2_would() -> None:
+    """A DATA frame (of a started response) between HEADERS without END_HEADERS and its
+    CONTINUATION: h2 fails the connection, and so must the client that takes DATA."""
+    twins = Twins()
+    started = twins.wire(headers(1))
+    block = twins.wire(("headers", 3, None, False))
+    payload = block[9:]
+    first = raw_frame(0x1, block[4] & ~0x4, 3, payload[:4])  # END_HEADERS moved on
+    rest = raw_frame(0x9, 0x4, 3, payload[4:])
+    wire = started + first + data_frame(1, b"x", False, None) + rest
+    expected = outcome(twins.slow, wire)
+    assert expected[0] == "failed"
+    assert outcome(twins.fast, wire) == expected

@@ -12,6 +12,10 @@ Two kinds of frame are taken out of the byte stream before h2 sees it:
 Frames often span reads (a DATA frame of 16 KiB in TLS records of 16 KiB): a DATA or
 GOAWAY frame is held back until it is whole, and so is a frame header cut by a read;
 every other frame is passed on as it came, cut or not, since h2 keeps the rest itself.
+
+Inside a header block (HEADERS or PUSH_PROMISE without END_HEADERS, until the
+CONTINUATION that ends it) nothing is taken out: no other frame may come there (RFC 9113
+§6.10), and h2 must see one that does, to fail the connection.
 """
 
 from __future__ import annotations
@@ -22,8 +26,12 @@ __all__ = ["DataFrame", "FrameSplitter", "GoAway"]
 
 HEADER_SIZE = 9
 _DATA = 0x0
+_HEADERS = 0x1
+_PUSH_PROMISE = 0x5
 _GOAWAY = 0x7
+_CONTINUATION = 0x9
 END_STREAM = 0x1
+_END_HEADERS = 0x4
 PADDED = 0x8
 
 
@@ -45,11 +53,12 @@ class DataFrame(NamedTuple):
 
 
 class FrameSplitter:
-    __slots__ = ("_held", "_passing")
+    __slots__ = ("_held", "_in_header_block", "_passing")
 
     def __init__(self) -> None:
         self._held = b""  # the start of a frame header, or of a DATA or GOAWAY frame
         self._passing = 0  # bytes of the current frame still to pass on to h2
+        self._in_header_block = False  # a header block awaits its CONTINUATION
 
     def feed(self, data: bytes) -> list[bytes | GoAway | DataFrame]:
         """What ``data`` completes, in order: bytes for h2 (runs of other frames, whole
@@ -71,7 +80,11 @@ class FrameSplitter:
             length = int.from_bytes(data[position : position + 3], "big")
             kind = data[position + 3]
             end = position + HEADER_SIZE + length
-            taken = kind == _DATA or (kind == _GOAWAY and length >= 8)  # h2 rejects a short one
+            if self._in_header_block or kind in (_HEADERS, _PUSH_PROMISE):
+                taken = False
+                self._in_header_block = not data[position + 4] & _END_HEADERS
+            else:  # h2 rejects a GOAWAY too short to read
+                taken = kind == _DATA or (kind == _GOAWAY and length >= 8)
             if not taken:
                 if end >= size:
                     self._passing = end - size

@@ -140,12 +140,14 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         return status, headers, stream, {"http_version": "HTTP/2"}
 
     async def aclose(self) -> None:
-        if self._protocol.closed:
-            return
+        with self._lock:
+            if self._protocol.closed:
+                return
+            polite = self._protocol.may_close_politely()
         with AsyncShieldCancellation():
             # A polite GOAWAY, unless a write is under way: its frames must not be cut
             # into, and closing must not wait for it. The server may already be gone.
-            if self._protocol.may_close_politely() and self._send_lock.acquire_for_cleanup(0.0):
+            if polite and self._send_lock.acquire_for_cleanup(0.0):
                 try:
                     with self._lock:
                         self._protocol.close(goaway=True)
@@ -263,8 +265,11 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         goes out any more; only acknowledgements and resets (``after_failure``) are still
         tried: if the failure left nothing partial, the streams already sent still get
         their windows."""
-        if self._protocol.write_failed and not after_failure:
-            raise WriteError("An earlier write on this connection failed; nothing more is sent")
+        if not after_failure:
+            with self._lock:
+                failed = self._protocol.write_failed
+            if failed:
+                raise WriteError("An earlier write on this connection failed; nothing more is sent")
         while True:
             queued, data = self._outgoing()
             if data:
@@ -483,7 +488,9 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
         with AsyncShieldCancellation():
             if must_write:
                 await self._write_cleanup(_cleanup_timeout(request))
-            if self._protocol.going_away():
+                with self._lock:  # the write may have failed meanwhile
+                    going_away = self._protocol.going_away()
+            if going_away:
                 await self.aclose()
 
 
