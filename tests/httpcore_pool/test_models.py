@@ -59,6 +59,42 @@ def test_check_origin_names_another_argument_and_raises_its_error() -> None:
         check_origin((b"http", b"p", 1.0, b"/"), "proxy_url", ValueError)
 
 
+def test_check_origin_keeps_each_callers_order_and_wording() -> None:
+    """The first fault decides: the port before the scheme by default, after the host with
+    ``port_last``; ``supported`` names what the schemes are for."""
+    two_faults = (b"socks5", b"p", 0, b"/")
+    with pytest.raises(ValueError, match="port must be in 1-65535"):
+        check_origin(two_faults, "proxy_url", ValueError)
+    with pytest.raises(UnsupportedProtocol, match="only 'http' and 'https' proxies are supp"):
+        check_origin(two_faults, "proxy_url", ValueError, port_last=True, supported="proxies")
+    with pytest.raises(ValueError, match="Invalid host"):
+        check_origin((b"http", b"p q", "1", b"/"), "proxy_url", ValueError, port_last=True)
+    with pytest.raises(TypeError, match="url target must be bytes"):
+        check_origin((b"http", b"p", 0, None), target=True)
+    assert check_origin((b"http", b"p", 8080, None), port_last=True) == (b"http", b"p", 8080)
+
+
+@pytest.mark.parametrize(
+    ("url", "error", "message"),
+    [
+        ((b"http", b"a", 0, "/"), TypeError, "url target must be bytes, not str"),
+        ((b"ftp", b"a", None, "/"), TypeError, "url target must be bytes, not str"),
+        ((b"http", b"a", True, None), TypeError, "url target must be bytes, not NoneType"),
+        ((b"ftp", b"", 0, b"/"), ValueError, "url port must be in 1-65535"),
+        ((b"ftp", b"a b", "80", b""), TypeError, "url port must be an int"),
+        ((b"ftp", b"", None, b""), UnsupportedProtocol, "only 'http' and 'https' are supported$"),
+        ((b"http", b"", None, b""), LocalProtocolError, "Missing host"),
+    ],
+)
+def test_a_url_with_several_faults_is_refused_as_before_1_1(
+    url: Any, error: type[Exception], message: str
+) -> None:
+    """The types (scheme, host, target), then the port, the scheme, the host and the
+    target's bytes: the first fault decides the exception's type."""
+    with pytest.raises(error, match=message):
+        Request(b"GET", url)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [

@@ -80,6 +80,32 @@ def test_bad_settings_are_refused_naming_the_argument(
 
 
 @pytest.mark.parametrize("cls", [AsyncHTTPProxy, SyncHTTPProxy])
+@pytest.mark.parametrize(
+    ("proxy_url", "error", "match"),
+    [
+        (
+            (b"socks5", b"proxy", 0, b"/"),
+            UnsupportedProtocol,
+            r"^Unsupported proxy_url scheme 'socks5': only 'http' and 'https' proxies are "
+            r"supported$",
+        ),
+        ((b"http", b"bad host", "8080", b"/"), ValueError, "Invalid host b'bad host'"),
+        ((b"http", b"", 99999, b"/"), ValueError, "Missing host in proxy_url"),
+        ((b"ftp", b"", True, None), UnsupportedProtocol, "'ftp'"),
+        ((b"http", b"proxy", True, None), TypeError, "proxy_url port"),
+    ],
+)
+def test_a_proxy_url_with_several_faults_is_refused_as_before_1_1(
+    cls: Any, proxy_url: Any, error: type[Exception], match: str
+) -> None:
+    """The scheme, then the host, then the port, as the proxy checked before it used the
+    pool's ``check_origin``: the first fault decides the exception's type. The path is
+    never checked."""
+    with pytest.raises(error, match=match):
+        cls(proxy_url=proxy_url)
+
+
+@pytest.mark.parametrize("cls", [AsyncHTTPProxy, SyncHTTPProxy])
 def test_max_keepalive_warns_at_the_callers_line(cls: Any) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

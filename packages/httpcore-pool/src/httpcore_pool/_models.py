@@ -107,7 +107,7 @@ class Request:
         ext: Any = None,
     ) -> None:
         self.method: bytes = _check_method(method)
-        self.origin: Origin = check_origin(url)
+        self.origin: Origin = check_origin(url, target=True)
         self.target: bytes = _check_target(url[3])
         self.url: URL = (self.origin[0], self.origin[1], url[2], self.target)
         self.headers: Headers = check_headers(headers)
@@ -170,9 +170,7 @@ def _check_method(method: Any) -> bytes:
     return method
 
 
-def _check_target(target: Any) -> bytes:
-    if not isinstance(target, bytes):
-        raise TypeError(f"url target must be bytes, not {type(target).__name__}")
+def _check_target(target: bytes) -> bytes:
     if not _TARGET.fullmatch(target):
         raise LocalProtocolError(
             f"Invalid request target {target!r}: "
@@ -182,39 +180,63 @@ def _check_target(target: Any) -> bytes:
 
 
 def check_origin(
-    url: Any, name: str = "url", invalid: type[Exception] = LocalProtocolError
+    url: Any,
+    name: str = "url",
+    invalid: type[Exception] = LocalProtocolError,
+    *,
+    target: bool = False,
+    port_last: bool = False,
+    supported: str = "",
 ) -> Origin:
     """The origin of the 0.12 URL tuple ``url``, checked, the scheme's default port filled
-    in; its target is the caller's to check. Errors name the argument ``name``; a host that
-    would break the framing raises ``invalid`` (for a request's URL ``LocalProtocolError``,
-    as h11 raised in 0.12)."""
+    in. Errors name the argument ``name``; a host that would break the framing raises
+    ``invalid`` (for a request's URL ``LocalProtocolError``, as h11 raised in 0.12).
+
+    The first fault decides the exception, so the order is part of the contract, and the
+    two callers keep the orders they had before this was their one home: a request's URL
+    (the default) has its parts' types checked, then the port, then the scheme and host;
+    ``port_last`` checks the port after them, as the proxy did for ``proxy_url``.
+    ``target`` checks that the target is bytes with the scheme and host (the request
+    checks its contents); otherwise the target is the caller's to check, or to ignore.
+    ``supported``, if given, names what the http and https schemes are for, in the error
+    for any other scheme (``"proxies"``: "only 'http' and 'https' proxies are supported").
+    """
     if not isinstance(url, tuple) or len(url) != 4:
         raise TypeError(
             f"{name} must be a tuple (scheme: bytes, host: bytes, port: int | None, "
             f"target: bytes), not {type(url).__name__}"
             + (f" of length {len(url)}" if isinstance(url, tuple) else "")
         )
-    scheme, host, port, _ = url
-    if not (type(scheme) is type(host) is bytes):  # else: subclasses, errors
-        for part, value in (("scheme", scheme), ("host", host)):
+    scheme, host, port, path = url
+    if not (type(scheme) is type(host) is bytes and (not target or type(path) is bytes)):
+        parts = (("scheme", scheme), ("host", host)) + ((("target", path),) if target else ())
+        for part, value in parts:  # else: subclasses, errors
             if not isinstance(value, bytes):
                 raise TypeError(f"{name} {part} must be bytes, not {type(value).__name__}")
-    if port is not None:
-        if type(port) is not int and (isinstance(port, bool) or not isinstance(port, int)):
-            raise TypeError(f"{name} port must be an int or None, not {type(port).__name__}")
-        if not 1 <= port <= 65535:
-            raise ValueError(f"{name} port must be in 1-65535, got {port}")
+    if port is not None and not port_last:
+        _check_port(name, port)
     default_port = DEFAULT_PORTS.get(scheme)
     if default_port is None:
         raise UnsupportedProtocol(
             f"Unsupported {_label(name)} scheme {scheme.decode('ascii', 'replace')!r}: "
-            "only 'http' and 'https' are supported"
+            f"only 'http' and 'https' {supported + ' ' if supported else ''}are supported"
         )
     if not host:
         raise invalid(f"Missing host in {_label(name)}: the host must not be empty")
     if _UNSAFE.search(host) or b" " in host or b"/" in host or not host.isascii():
         raise invalid(f"Invalid host {host!r} in {_label(name)}: use the IDNA-encoded name")
-    return (scheme, host, default_port if port is None else port)
+    if port is None:
+        return (scheme, host, default_port)
+    if port_last:
+        _check_port(name, port)
+    return (scheme, host, port)
+
+
+def _check_port(name: str, port: Any) -> None:
+    if type(port) is not int and (isinstance(port, bool) or not isinstance(port, int)):
+        raise TypeError(f"{name} port must be an int or None, not {type(port).__name__}")
+    if not 1 <= port <= 65535:
+        raise ValueError(f"{name} port must be in 1-65535, got {port}")
 
 
 def _label(name: str) -> str:

@@ -25,8 +25,11 @@ class ProxyConfig:
     __slots__ = ("_forwarded_headers", "headers", "mode", "origin")
 
     def __init__(self, proxy_url: Any, proxy_headers: Any, proxy_mode: Any) -> None:
-        # The target is ignored, as 0.12.3 did; a bad host is a bad setting: ValueError.
-        self.origin: Origin = check_origin(proxy_url, "proxy_url", ValueError)
+        # As before httpcore-pool 1.1: the port after the scheme and host, the path
+        # ignored (as 0.12.3 did), and a bad host is a bad setting: ValueError.
+        self.origin: Origin = check_origin(
+            proxy_url, "proxy_url", ValueError, port_last=True, supported="proxies"
+        )
         self.headers: Headers = check_headers(proxy_headers, "proxy_headers")
         self._forwarded_headers = [item for item in self.headers if item[0].lower() != b"host"]
         for name, _ in self.headers:
