@@ -3,10 +3,12 @@ as it came, whatever the reads' sizes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from httpcore_pool._http2_frames import DataFrame, FrameSplitter, GoAway
+from httpcore_pool._http2_frames import DataRun, FrameSplitter, GoAway
 
 DATA = 0x0
 GOAWAY = 0x7
@@ -22,15 +24,16 @@ def is_goaway(raw: bytes) -> bool:
 
 
 frames = st.one_of(
-    # DATA, any flags, the reserved bit of the stream id set sometimes
+    # DATA, plain mostly (a run of one stream's frames), any flags sometimes, the
+    # reserved bit of the stream id set sometimes
     st.builds(
         lambda payload, stream_id, reserved, flags: frame(
             DATA, payload, stream_id | (reserved << 31), flags
         ),
-        st.binary(max_size=40_000),
-        st.integers(0, 2**31 - 1),
+        st.binary(max_size=20_000),
+        st.sampled_from([1, 1, 3]) | st.integers(0, 2**31 - 1),
         st.integers(0, 1),
-        st.integers(0, 255),
+        st.sampled_from([0, 0, 0, 0x1, 0x8]) | st.integers(0, 255),
     ),
     # HEADERS, PUSH_PROMISE, CONTINUATION, PING, WINDOW_UPDATE...: passed through, any
     # length; END_HEADERS set or not
@@ -57,37 +60,53 @@ frames = st.one_of(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(frames, max_size=8), st.lists(st.integers(1, 50_000), max_size=20))
+@given(st.lists(frames, max_size=12), st.lists(st.integers(1, 50_000), max_size=20))
 def test_frames_are_split_the_same_whatever_the_cuts(stream: list[bytes], cuts: list[int]) -> None:
     wire = b"".join(stream)
-    expected: list[bytes | GoAway | tuple[int, int, bytes]] = []
+    expected: list[Any] = []
+    joinable = False  # the last item is a run of plain DATA frames that may grow
     in_header_block = False  # nothing is taken out there: h2 must see what comes
     for raw in stream:
+        stream_id = int.from_bytes(raw[5:9], "big") & 0x7FFFFFFF
+        plain = raw[3] == DATA and raw[4] == 0 and len(raw) - 9 <= 16_384
         if in_header_block or raw[3] in (0x1, 0x5):
             in_header_block = not raw[4] & 0x4
+            joinable = False
             if expected and isinstance(expected[-1], bytes):
                 expected[-1] += raw
             else:
                 expected.append(raw)
+        elif plain and joinable and expected[-1][0] == stream_id:
+            _, flags, frames, payload = expected[-1]
+            expected[-1] = (stream_id, flags, frames + raw, payload + raw[9:])
         elif raw[3] == DATA:
-            stream_id = int.from_bytes(raw[5:9], "big") & 0x7FFFFFFF
-            expected.append((stream_id, raw[4], raw))
+            expected.append((stream_id, raw[4], raw, raw[9:]))
+            joinable = plain
         elif is_goaway(raw):
             last = int.from_bytes(raw[9:13], "big") & 0x7FFFFFFF
             expected.append(GoAway(last, int.from_bytes(raw[13:17], "big")))
-        elif expected and isinstance(expected[-1], bytes):
-            expected[-1] += raw
+            joinable = False
         else:
-            expected.append(raw)
+            joinable = False
+            if expected and isinstance(expected[-1], bytes):
+                expected[-1] += raw
+            else:
+                expected.append(raw)
     splitter = FrameSplitter()
-    got: list[bytes | GoAway | tuple[int, int, bytes]] = []
+    got: list[Any] = []
     position = 0
     for cut in [*cuts, len(wire)]:
         piece = wire[position : position + cut]
         position += len(piece)
         for item in splitter.feed(piece):
-            if isinstance(item, DataFrame):
-                got.append((item.stream_id, item.flags, bytes(item.frame)))
+            if isinstance(item, DataRun):
+                assert item.length == sum(len(p) for p in item.payloads)
+                payload = b"".join(item.payloads)
+                run = (item.stream_id, item.flags, bytes(item.frames), payload)
+                if got and type(got[-1]) is tuple and joinable_across_reads(got[-1], run):
+                    got[-1] = (run[0], 0, got[-1][2] + run[2], got[-1][3] + run[3])
+                else:
+                    got.append(run)
             elif isinstance(item, GoAway):
                 got.append(item)
             elif got and isinstance(got[-1], bytes):
@@ -97,11 +116,51 @@ def test_frames_are_split_the_same_whatever_the_cuts(stream: list[bytes], cuts: 
     assert got == expected
 
 
-def test_a_data_frame_payload_is_what_follows_its_header() -> None:
-    raw = frame(DATA, b"hello", 3, flags=0x1)
-    [data] = FrameSplitter().feed(raw)
-    assert isinstance(data, DataFrame)
-    assert (data.stream_id, data.flags, bytes(data.payload)) == (3, 0x1, b"hello")
+def joinable_across_reads(previous: tuple[Any, ...], run: tuple[Any, ...]) -> bool:
+    """Runs of one stream cut by a read come as two: the model joins them."""
+    frames = run[2]
+    each_plain = all(
+        frames[at + 4] == 0 and int.from_bytes(frames[at : at + 3], "big") <= 16_384
+        for at in frame_starts(frames)
+    )
+    first = previous[2]
+    return (
+        previous[0] == run[0]
+        and each_plain
+        and all(
+            first[at + 4] == 0 and int.from_bytes(first[at : at + 3], "big") <= 16_384
+            for at in frame_starts(first)
+        )
+    )
+
+
+def frame_starts(frames: bytes) -> list[int]:
+    starts, at = [], 0
+    while at < len(frames):
+        starts.append(at)
+        at += 9 + int.from_bytes(frames[at : at + 3], "big")
+    return starts
+
+
+def test_plain_data_frames_of_one_stream_in_a_row_come_as_one_run() -> None:
+    wire = (
+        frame(DATA, b"ab", 3)
+        + frame(DATA, b"cd", 3)
+        + frame(DATA, b"e", 5)  # another stream
+        + frame(DATA, b"f", 5, flags=0x1)  # END_STREAM: a run of its own
+        + frame(DATA, b"g", 5)
+    )
+    runs = FrameSplitter().feed(wire)
+    assert [(r.stream_id, r.flags, b"".join(r.payloads)) for r in runs] == [  # type: ignore[union-attr]
+        (3, 0, b"abcd"),
+        (5, 0, b"e"),
+        (5, 0x1, b"f"),
+        (5, 0, b"g"),
+    ]
+    first = runs[0]
+    assert isinstance(first, DataRun)
+    assert bytes(first.frames) == wire[: 2 * 11]
+    assert first.length == 4
 
 
 def test_a_read_with_nothing_taken_out_is_passed_on_uncopied() -> None:
@@ -123,5 +182,5 @@ def test_nothing_is_taken_out_inside_a_header_block() -> None:
     splitter = FrameSplitter()
     pieces = splitter.feed(head + inside + end + after)
     assert pieces[0] == head + inside + end
-    assert isinstance(pieces[1], DataFrame)
-    assert bytes(pieces[1].payload) == b"e"
+    assert isinstance(pieces[1], DataRun)
+    assert pieces[1].payloads == [b"e"]

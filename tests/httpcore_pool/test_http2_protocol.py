@@ -376,7 +376,7 @@ class Twins:
         self.clients: tuple[HTTP2Protocol, HTTP2Protocol]
         self.fast = HTTP2Protocol(ORIGIN, StreamLimits())
         self.slow = HTTP2Protocol(ORIGIN, StreamLimits())
-        self.slow._take_data = lambda frame, intake: False  # type: ignore[method-assign]
+        self.slow._take_data = lambda run, intake: False  # type: ignore[method-assign]
         config = h2.config.H2Configuration(
             client_side=False,
             header_encoding=None,
@@ -511,11 +511,25 @@ def data(stream_id: int, size: int, end: bool = False) -> tuple[Any, ...]:
         ([data(1, 5)], False, "before headers|any"),  # h2 4 refuses it; h2 3 takes it
         ([headers(1), *[data(1, 16_000)] * 5], False, "below 0"),  # the window: 70,000
         ([headers(1), data(1, 30)], True, "ConnectionState.CLOSED"),
+        # a run of frames of one stream in one read: each frame still checked
+        ([headers(1, 10), data(1, 6), data(1, 6)], False, "Expected 10 bytes, received 12"),
+        ([headers(1), *[data(1, 16_000)] * 5, data(1, 30)], False, "below 0"),
+        ([headers(1), data(1, 100), data(1, 17_000)], False, "overlong frame"),
     ],
-    ids=["past-content-length", "after-end-stream", "before-headers", "window", "we-closed"],
+    ids=[
+        "past-content-length",
+        "after-end-stream",
+        "before-headers",
+        "window",
+        "we-closed",
+        "run-past-content-length",
+        "run-past-window",
+        "run-frame-too-large",
+    ],
 )
+@pytest.mark.parametrize("whole", [False, True], ids=["last-frame-cut", "one-read"])
 def test_data_h2_must_refuse_gets_h2s_verdict(
-    script: list[tuple[Any, ...]], closed_by_us: bool, error: str | None
+    script: list[tuple[Any, ...]], closed_by_us: bool, error: str | None, whole: bool
 ) -> None:
     """What the generated test may rarely reach: each check that leaves a frame to h2."""
     with pytest.MonkeyPatch.context() as patch:
@@ -524,7 +538,12 @@ def test_data_h2_must_refuse_gets_h2s_verdict(
         twins = Twins()
     wire = b"".join(twins.wire(action) for action in script)
     failure = None
-    for index, piece in enumerate((wire[:-20], wire[-20:])):  # the last frame cut by a read
+    pieces = (wire[:-20], wire[-20:])  # the last frame cut by a read
+    if whole and not closed_by_us:
+        pieces = (wire, b"")
+    for index, piece in enumerate(pieces):
+        if not piece:
+            continue
         if closed_by_us and index == 1:
             for client in twins.clients:  # while its last frame is on the way
                 client.close(goaway=True)

@@ -20,9 +20,10 @@ CONTINUATION that ends it) nothing is taken out: no other frame may come there (
 
 from __future__ import annotations
 
+import struct
 from typing import NamedTuple
 
-__all__ = ["DataFrame", "FrameSplitter", "GoAway"]
+__all__ = ["DataRun", "FrameSplitter", "GoAway"]
 
 HEADER_SIZE = 9
 _DATA = 0x0
@@ -33,6 +34,7 @@ _CONTINUATION = 0x9
 END_STREAM = 0x1
 _END_HEADERS = 0x4
 PADDED = 0x8
+_PLAIN_MAX = 16_384  # SETTINGS_MAX_FRAME_SIZE can be no less (RFC 9113 §6.5.2)
 
 
 class GoAway(NamedTuple):
@@ -40,16 +42,33 @@ class GoAway(NamedTuple):
     error_code: int
 
 
-class DataFrame(NamedTuple):
-    """A whole DATA frame: ``frame`` is all of it, header included."""
+class DataRun:
+    """Whole DATA frames of one stream, in a row: ``frames`` is all of them, headers
+    included; ``length`` the sum of their payloads (padding included: what flow control
+    counts). Only the first may have flags (END_STREAM, PADDED...); frames that follow
+    it join only if it and they have none and each is at most 16 KiB (the least frame
+    size any peer must accept, so never a frame h2 refuses for its size)."""
 
-    stream_id: int
-    flags: int
-    frame: memoryview
+    __slots__ = ("_start", "_view", "end", "flags", "length", "payloads", "stream_id")
+
+    def __init__(self, view: memoryview, start: int, end: int, stream_id: int, flags: int):
+        self._view = view
+        self._start = start
+        self.end = end  # where the last frame ends (frames join in FrameSplitter.feed)
+        self.stream_id = stream_id
+        self.flags = flags
+        self.length = end - start - HEADER_SIZE
+        self.payloads = [view[start + HEADER_SIZE : end]]
 
     @property
-    def payload(self) -> memoryview:
-        return self.frame[HEADER_SIZE:]
+    def frames(self) -> memoryview:
+        return self._view[self._start : self.end]
+
+
+#: A frame header: (length << 8 | type, flags, stream id with its reserved bit).
+_HEADER = struct.Struct(">IBI")
+#: The start of a GOAWAY's payload: last stream id (with its reserved bit), error code.
+_GOAWAY_HEAD = struct.Struct(">II")
 
 
 class FrameSplitter:
@@ -60,9 +79,9 @@ class FrameSplitter:
         self._passing = 0  # bytes of the current frame still to pass on to h2
         self._in_header_block = False  # a header block awaits its CONTINUATION
 
-    def feed(self, data: bytes) -> list[bytes | GoAway | DataFrame]:
+    def feed(self, data: bytes) -> list[bytes | GoAway | DataRun]:
         """What ``data`` completes, in order: bytes for h2 (runs of other frames, whole
-        or not), GOAWAY frames, and whole DATA frames."""
+        or not), GOAWAY frames, and runs of whole DATA frames."""
         if self._held:
             data, self._held = self._held + data, b""
         size = len(data)
@@ -70,41 +89,56 @@ class FrameSplitter:
             self._passing -= size
             return [data]
         view = memoryview(data)
-        pieces: list[bytes | GoAway | DataFrame] = []
+        pieces: list[bytes | GoAway | DataRun] = []
         position, self._passing = self._passing, 0
         passed_from = 0  # the start of the bytes for h2 not yet in ``pieces``
-        while True:
+        in_header_block = self._in_header_block
+        unpack = _HEADER.unpack_from
+        run: DataRun | None = None  # the run the next plain DATA frame may join
+        while True:  # once per frame: kept lean, a download has thousands
             if size - position < HEADER_SIZE:
                 self._held = data[position:]
                 break
-            length = int.from_bytes(data[position : position + 3], "big")
-            kind = data[position + 3]
+            length_kind, flags, stream_id = unpack(data, position)
+            length = length_kind >> 8
+            kind = length_kind & 0xFF
             end = position + HEADER_SIZE + length
-            if self._in_header_block or kind in (_HEADERS, _PUSH_PROMISE):
-                taken = False
-                self._in_header_block = not data[position + 4] & _END_HEADERS
-            else:  # h2 rejects a GOAWAY too short to read
-                taken = kind == _DATA or (kind == _GOAWAY and length >= 8)
-            if not taken:
-                if end >= size:
-                    self._passing = end - size
-                    position = size
+            if in_header_block or kind in (_HEADERS, _PUSH_PROMISE):
+                in_header_block = not flags & _END_HEADERS
+            elif kind == _DATA or (kind == _GOAWAY and length >= 8):  # h2 rejects a short one
+                if end > size:  # hold it back until it is whole
+                    self._held = data[position:]
                     break
-                position = end
+                if kind == _GOAWAY:
+                    if passed_from < position:
+                        pieces.append(data[passed_from:position])
+                    last, error_code = _GOAWAY_HEAD.unpack_from(data, position + HEADER_SIZE)
+                    pieces.append(GoAway(last & 0x7FFFFFFF, error_code))
+                    run = None
+                elif (
+                    run is not None
+                    and passed_from == position
+                    and not flags
+                    and length <= _PLAIN_MAX
+                    and stream_id & 0x7FFFFFFF == run.stream_id
+                ):
+                    run.length += length  # joins the run: inline, once per frame
+                    run.payloads.append(view[position + HEADER_SIZE : end])
+                    run.end = end
+                else:
+                    if passed_from < position:
+                        pieces.append(data[passed_from:position])
+                    piece = DataRun(view, position, end, stream_id & 0x7FFFFFFF, flags)
+                    pieces.append(piece)
+                    run = piece if not flags and length <= _PLAIN_MAX else None
+                passed_from = position = end
                 continue
-            if end > size:  # hold it back until it is whole
-                self._held = data[position:]
+            if end >= size:
+                self._passing = end - size
+                position = size
                 break
-            if passed_from < position:
-                pieces.append(data[passed_from:position])
-            if kind == _DATA:
-                stream_id = int.from_bytes(data[position + 5 : position + 9], "big") & 0x7FFFFFFF
-                pieces.append(DataFrame(stream_id, data[position + 4], view[position:end]))
-            else:
-                payload = position + HEADER_SIZE
-                last = int.from_bytes(data[payload : payload + 4], "big") & 0x7FFFFFFF
-                pieces.append(GoAway(last, int.from_bytes(data[payload + 4 : payload + 8], "big")))
-            passed_from = position = end
+            position = end
+        self._in_header_block = in_header_block
         if passed_from == 0 and position == size:
             return [data]  # nothing taken out: passed on uncopied
         if passed_from < position:

@@ -44,7 +44,7 @@ from httpcore_interfaces import (
 from ._exceptions import describe
 from ._hpack_cache import CachingDecoder
 from ._http2_fields import content_length_problem, response_fields_problem
-from ._http2_frames import END_STREAM, HEADER_SIZE, PADDED, DataFrame, FrameSplitter, GoAway
+from ._http2_frames import END_STREAM, PADDED, DataRun, FrameSplitter, GoAway
 from ._models import Request
 from ._retry import StreamLost, StreamRefused
 from ._stream_limits import StreamLimits
@@ -138,12 +138,12 @@ class _Intake:
         self.must_write = False
         self.gathered: dict[int, list[memoryview]] = {}
 
-    def gather(self, stream_id: int, payload: memoryview) -> None:
+    def gather(self, stream_id: int, payloads: list[memoryview]) -> None:
         pieces = self.gathered.get(stream_id)
         if pieces is None:
-            self.gathered[stream_id] = [payload]
+            self.gathered[stream_id] = payloads
         else:
-            pieces.append(payload)
+            pieces += payloads
 
     def file_gathered(self, streams: dict[int, _Stream]) -> None:
         """File what was gathered (before anything h2 gives after it)."""
@@ -380,12 +380,12 @@ class HTTP2Protocol:
         intake = _Intake()
         for_h2: list[bytes] = []  # in order; given to h2 before anything after it is taken
         for piece in self._frames.feed(data):
-            if isinstance(piece, DataFrame):
+            if isinstance(piece, DataRun):
                 if for_h2:
                     self._feed_h2(b"".join(for_h2), intake)
                     for_h2.clear()
                 if not self._take_data(piece, intake):
-                    for_h2.append(bytes(piece.frame))
+                    for_h2.append(bytes(piece.frames))
             elif isinstance(piece, GoAway):
                 self._take_goaway(piece)
             else:
@@ -397,41 +397,43 @@ class HTTP2Protocol:
             intake.everyone = True
         return (None if intake.everyone else intake.streams), intake.must_write
 
-    def _take_data(self, frame: DataFrame, intake: _Intake) -> bool:
-        """Take a DATA frame as h2 would, without h2's cost per frame, if it is plain
-        (no padding, no END_STREAM) and on a stream whose response has started; False
-        leaves it to h2, which then also gives every verdict on a frame it must refuse.
-        What h2 does with such a frame, we do here: count it against the connection's
-        and the stream's windows and the response's Content-Length; the stream's state
-        does not change. (A property test holds the two to the same outcome.)"""
-        if frame.flags & (END_STREAM | PADDED):
+    def _take_data(self, run: DataRun, intake: _Intake) -> bool:
+        """Take a run of DATA frames as h2 would, without h2's cost per frame, if they are
+        plain (no padding, no END_STREAM) and on a stream whose response has started;
+        False leaves them to h2, which then also gives every verdict on a frame it must
+        refuse. What h2 does with each such frame, we do here: count it against the
+        connection's and the stream's windows and the response's Content-Length; the
+        stream's state does not change. (A property test holds the two to one outcome.)
+        The windows and what is left of the Content-Length only shrink, so each frame
+        of a run passes h2's checks if their sum does."""
+        if run.flags & (END_STREAM | PADDED):
             return False
-        stream = self._streams.get(frame.stream_id)
+        stream = self._streams.get(run.stream_id)
         if stream is None or not stream.started:
             return False
         connection = self._h2
-        h2_stream = connection.streams.get(frame.stream_id)
+        h2_stream = connection.streams.get(run.stream_id)
         if (
             h2_stream is None
             or h2_stream.state_machine.state not in _RECEIVING_STATES
             or connection.state_machine.state is not h2.connection.ConnectionState.CLIENT_OPEN
         ):
             return False
-        length = len(frame.frame) - HEADER_SIZE
+        length = run.length
         connection_window = connection._inbound_flow_control_window_manager
         stream_window = h2_stream._inbound_window_manager
         expected = h2_stream._expected_content_length
         if (
-            length > connection.max_inbound_frame_size
-            or length > connection_window.current_window_size
+            length > connection_window.current_window_size
             or length > stream_window.current_window_size
             or (expected is not None and h2_stream._actual_content_length + length > expected)
+            or (len(run.payloads) == 1 and length > connection.max_inbound_frame_size)
         ):
-            return False  # h2 refuses it, in its own words
+            return False  # h2 refuses one of them, in its own words
         connection_window.window_consumed(length)
         stream_window.window_consumed(length)
         h2_stream._actual_content_length += length
-        intake.gather(frame.stream_id, frame.payload)
+        intake.gather(run.stream_id, run.payloads)
         return True
 
     def _feed_h2(self, data: bytes, intake: _Intake) -> None:
