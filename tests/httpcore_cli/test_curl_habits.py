@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.servers.base import Server
+from tests.servers.fixtures import HypercornFactory
 from tests.servers.raw import RawServerFactory, StallAfterRequest
 from tests.servers.tls import TLSMaterial
 
@@ -217,3 +218,21 @@ def test_ctrl_c_closes_and_exits_130(raw_server: RawServerFactory, options: list
     assert process.returncode == 130
     assert stdout == b""
     assert stderr == b""  # no "Aborted!", no traceback, no log line
+
+
+def test_a_server_recycling_connections_leaves_no_stray_log_lines(
+    hypercorn_server: HypercornFactory, tls_material: TLSMaterial
+) -> None:
+    """hypercorn closes an HTTP/2 connection after 20 requests; writes that raced the
+    close used to make asyncio log ``socket.send() raised exception.`` once per write.
+    (Streams hypercorn abandons at its GOAWAY may time out: that is the pool's to retry,
+    and not what this test is about.)"""
+    server = hypercorn_server(tls=True, config={"keep_alive_max_requests": 20})
+    result = httpcore(
+        "--http2", "--repeat", "200", "--concurrency", "50", "--timeout", "2",
+        "--cacert", str(tls_material.ca_cert_path), f"https://localhost:{server.port}/",
+    )  # fmt: skip
+    assert "outcomes: 200: " in result.stdout.decode()
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) <= 1, lines[:5]
+    assert all(line.startswith("httpcore: first failure: ") for line in lines), lines
