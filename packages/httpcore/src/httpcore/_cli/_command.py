@@ -91,11 +91,16 @@ _TIMEOUT = _Seconds()
 @click.option("--uds", type=click.Path(), help="Connect to this Unix socket.")
 @click.option("--local-address", help="Source address: 0.0.0.0 forces IPv4, :: IPv6.")
 @click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--timeout", type=_TIMEOUT, help="All four timeouts, in seconds (inf: none).")
+@click.option(
+    "--timeout",
+    type=_TIMEOUT,
+    help="All four timeouts, in seconds (inf: none). Default: connect only, "
+    f"{DEFAULT_CONNECT_TIMEOUT:g} s.",
+)
 @click.option(
     "--connect-timeout",
     type=_TIMEOUT,
-    help=f"TCP connect and TLS handshake (default {DEFAULT_CONNECT_TIMEOUT:g}; others: none).",
+    help=f"TCP connect and TLS handshake (default {DEFAULT_CONNECT_TIMEOUT:g} s).",
 )
 @click.option("--read-timeout", type=_TIMEOUT)
 @click.option("--write-timeout", type=_TIMEOUT)
