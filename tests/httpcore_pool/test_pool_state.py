@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from httpcore_pool._pool_state import Outcome, PoolState
+from httpcore_pool._pool_state import Outcome, PoolState, Waiter
 
 A = (b"http", b"a.example", 80)
 B = (b"http", b"b.example", 80)
@@ -43,7 +43,7 @@ def open_connection(state: PoolState[Conn], origin: tuple[bytes, bytes, int], na
     assert acquired.waiter.connection is None
     assert acquired.to_close == []
     conn = Conn(name)
-    state.connected(conn, origin=origin)
+    state.connected(acquired.waiter, conn)
     return conn
 
 
@@ -134,8 +134,8 @@ def test_failed_connect_passes_the_slot_on() -> None:
     waiter = state.acquire(A, now=0.0).waiter
     assert holder.granted
     assert not waiter.granted
-    assert state.connect_failed() == Outcome[Conn]([], [waiter])
-    assert state.connect_failed() == Outcome[Conn]([], [])
+    assert state.connect_failed(holder) == Outcome[Conn]([], [waiter])
+    assert state.connect_failed(waiter) == Outcome[Conn]([], [])
     assert state.slots_in_use == 0
 
 
@@ -216,16 +216,16 @@ def test_release_after_close_closes(reusable: bool) -> None:
     conn = open_connection(state, A, "a")
     other = open_connection(state, A, "b")
     state.close_all()
-    state.connected(conn, origin=A)  # a connect that finished after close_all
+    state.connected(Waiter(A), conn)  # a connect that finished after close_all
     assert release(state, conn, reusable=reusable, now=0.0) == Outcome[Conn]([conn], [])
     assert release(state, other, reusable=reusable, now=0.0) == Outcome[Conn]([], [])
 
 
 def test_an_idle_multiplexed_connection_going_away_is_dropped_when_next_looked_for() -> None:
     state: PoolState[Conn] = PoolState()
-    state.acquire(A, now=0.0, may_multiplex=True)
+    opener = state.acquire(A, now=0.0, may_multiplex=True).waiter
     conn = Conn("h2", streams=100)
-    state.connected(conn, origin=A, multiplexed=True, may_multiplex=True)
+    state.connected(opener, conn, multiplexed=True)
     assert release(state, conn, reusable=True, now=1.0) == Outcome[Conn]([], [])
     conn.streams = 0  # the server closed it while idle
     acquired = state.acquire(A, now=2.0, may_multiplex=True)
@@ -243,3 +243,46 @@ def test_a_request_giving_up_its_slot_stops_holding_its_origin_back() -> None:
     assert not held_back.granted  # waits for the connection that may be multiplexed
     assert state.cancel(opener, now=0.0) == Outcome[Conn]([], [held_back])
     assert state.acquire(A, now=0.0, may_multiplex=True).waiter.granted
+
+
+@pytest.mark.parametrize("end", ["gives up", "fails to connect", "connects, full"])
+def test_a_slot_passed_on_does_not_count_as_opening_a_multiplexed_connection(end: str) -> None:
+    """The opener gives up and the request held back for it opens a connection of its own,
+    uncounted; another is counted as opening now. However the first one's connect ends,
+    the count is the other's, so later requests still wait for the other's connection."""
+    state: PoolState[Conn] = PoolState()
+    opener = state.acquire(A, now=0.0, may_multiplex=True).waiter
+    released = state.acquire(A, now=0.0, may_multiplex=True).waiter
+    assert state.cancel(opener, now=0.0) == Outcome[Conn]([], [released])
+    opening = state.acquire(A, now=0.0, may_multiplex=True).waiter
+    assert opening.granted  # nothing counted as opening a multiplexed connection
+    assert opening.connection is None
+    held_back = state.acquire(A, now=0.0, may_multiplex=True).waiter
+    assert not held_back.granted
+    if end == "gives up":
+        assert state.cancel(released, now=0.0) == Outcome[Conn]([], [])
+    elif end == "fails to connect":
+        assert state.connect_failed(released) == Outcome[Conn]([], [])
+    else:
+        assert state.connected(released, Conn("h2", streams=1), multiplexed=True) == []
+    later = state.acquire(A, now=0.0, may_multiplex=True).waiter
+    assert not held_back.granted
+    assert not later.granted  # both wait for the connection ``opening`` is opening
+    assert state.connect_failed(opening) == Outcome[Conn]([], [held_back, later])
+
+
+def test_a_slot_given_back_skips_requests_held_back_for_a_multiplexed_connection() -> None:
+    """It goes to the first waiter free to open a connection; the held back ones go when
+    the connection they wait for does not come."""
+    state: PoolState[Conn] = PoolState(max_connections=2)
+    opener = state.acquire(A, now=0.0, may_multiplex=True).waiter
+    held_back = state.acquire(A, now=0.0, may_multiplex=True).waiter
+    other = open_connection(state, B, "b")
+    queued = state.acquire(B, now=0.0).waiter
+    assert not held_back.granted
+    assert not queued.granted
+    assert release(state, other, reusable=False, now=1.0) == Outcome[Conn]([other], [queued])
+    assert not held_back.granted
+    assert state.cancel(queued, now=1.0) == Outcome[Conn]([], [])
+    assert state.slots_in_use == 1  # given back to the pool, not to the held back one
+    assert state.connect_failed(opener) == Outcome[Conn]([], [held_back])

@@ -53,6 +53,11 @@ class PoolStateMachine(RuleBasedStateMachine):
         self.closed: set[Conn] = set()
         self.multiplexed: set[Conn] = set()
         self.http2: set[int] = set()  # id() of waiters whose request offered HTTP/2
+        # id() of connecting waiters that acquire() gave a slot for a connection that may
+        # be multiplexed, to an origin not known to answer HTTP/1.1: while one connects,
+        # no other request that offered HTTP/2 to its origin may get a slot.
+        self.openers: set[int] = set()
+        self.single: set[tuple[bytes, bytes, int]] = set()  # answered HTTP/1.1 to HTTP/2
         self.pool_http2 = False
 
     @rule(
@@ -75,7 +80,24 @@ class PoolStateMachine(RuleBasedStateMachine):
         for waiter in outcome.to_wake:
             assert waiter.granted
             self.waiting.remove(waiter)
+            self._not_let_go_early(waiter)
             self._granted(waiter)
+
+    def _not_let_go_early(self, waiter: Waiter[Conn]) -> None:
+        """A request that offered HTTP/2 gets no slot while another opens a connection to
+        its origin that may turn out multiplexed."""
+        if (
+            waiter.connection is None
+            and id(waiter) in self.http2
+            and waiter.origin not in self.single
+        ):
+            assert not any(
+                w.origin == waiter.origin and id(w) in self.openers for w in self.connecting
+            ), "let go while another request opens a connection that may be multiplexed"
+
+    def _leaves_connecting(self, waiter: Waiter[Conn]) -> None:
+        self.connecting.remove(waiter)
+        self.openers.discard(id(waiter))
 
     def _close(self, to_close: list[Conn]) -> None:
         for connection in to_close:
@@ -104,6 +126,9 @@ class PoolStateMachine(RuleBasedStateMachine):
             self.http2.add(id(waiter))
         self._close(acquired.to_close)
         if waiter.granted:
+            self._not_let_go_early(waiter)
+            if may_multiplex and waiter.connection is None and origin not in self.single:
+                self.openers.add(id(waiter))
             self._granted(waiter)
         else:
             self.waiting.append(waiter)
@@ -114,25 +139,20 @@ class PoolStateMachine(RuleBasedStateMachine):
         """``streams`` 0: the connection is HTTP/1.1; else its multiplexing capacity."""
         assert self.state is not None
         waiter = data.draw(st.sampled_from(self.connecting))
-        self.connecting.remove(waiter)
+        self._leaves_connecting(waiter)
         may_multiplex = id(waiter) in self.http2
         multiplexed = may_multiplex and streams > 0
         if success:
             connection = Conn(streams if multiplexed else 1)
             if multiplexed:
                 self.multiplexed.add(connection)
-            woken = self.state.connected(
-                connection,
-                origin=waiter.origin,
-                multiplexed=multiplexed,
-                may_multiplex=may_multiplex,
-            )
+            elif may_multiplex:
+                self.single.add(waiter.origin)
+            woken = self.state.connected(waiter, connection, multiplexed=multiplexed)
             self.busy.append(connection)
             self._settle(Outcome(to_wake=woken))
         else:
-            self._settle(
-                self.state.connect_failed(origin=waiter.origin, may_multiplex=may_multiplex)
-            )
+            self._settle(self.state.connect_failed(waiter))
 
     @rule(data=st.data())
     @precondition(lambda self: self.state is not None and self.multiplexed)
@@ -164,7 +184,7 @@ class PoolStateMachine(RuleBasedStateMachine):
         """Cancelled holding a slot (while closing what ``acquire`` returned, say)."""
         assert self.state is not None
         waiter = data.draw(st.sampled_from(self.connecting))
-        self.connecting.remove(waiter)
+        self._leaves_connecting(waiter)
         self._settle(self.state.cancel(waiter, now=self.now))
 
     @rule(seconds=st.sampled_from([0.5, 2.0, 6.0]))
@@ -200,6 +220,16 @@ class PoolStateMachine(RuleBasedStateMachine):
         # A slot counted as opening a multiplexed connection belongs to a request
         # connecting now, else later requests to its origin would hold back forever.
         opening = state._opening_multiplexed.get(ORIGINS[0], 0)
+        # The count is the waiters marked as counted, one at most: each of them is
+        # connecting, offered HTTP/2 and is taken off it once, by its own end.
+        counted = [w for w in self.connecting if w.opening_multiplexed]
+        assert all(w.origin == ORIGINS[0] and id(w) in self.http2 for w in counted)
+        assert opening == len(counted) <= 1
+        assert not state._opening_multiplexed.get(ORIGINS[1], 0)
+        # Nor does it count less than the requests opening such a connection now.
+        assert opening >= sum(id(w) in self.openers for w in self.connecting), (
+            "a request opening a connection that may be multiplexed is not counted"
+        )
         if opening:
             assert any(w.origin == ORIGINS[0] and id(w) in self.http2 for w in self.connecting), (
                 "held back for a multiplexed connection that nobody is opening"

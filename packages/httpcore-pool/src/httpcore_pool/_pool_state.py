@@ -15,7 +15,11 @@ Design rules:
   the first waiter of its origin, or is closed so that its slot goes to the first waiter.
   So requests queue only when every slot is taken, and are served first-in first-out.
   One exception: while a connection that may turn out multiplexed is being opened to an
-  origin, later requests for that origin wait for it rather than open more connections.
+  origin, later requests for that origin wait for it rather than open more connections;
+  a slot given back meanwhile goes to the first waiter not held back so, or to the pool.
+  One request at a time counts as opening such a connection to an origin: the one given
+  a slot while none did. Its waiter says so, and only its end (connected, failed or
+  given up) ends the holding back.
 - Every decision is O(1) apart from scanning an origin's multiplexed connections (one,
   usually) and finding a waiter of a released connection's origin, which stops at the
   first match. Nothing here blocks or awaits; the async pool calls it between awaits and
@@ -61,14 +65,16 @@ class Waiter(Generic[C]):
     ``granted`` with ``connection`` set: use that connection. ``granted`` with
     ``connection`` None: a slot is reserved; open a new connection. ``event`` belongs to
     the I/O layer, which uses it to wake the request. ``may_multiplex`` as given to
-    ``acquire``.
+    ``acquire``. ``opening_multiplexed``: its slot is counted as opening a connection
+    that may be multiplexed, which later requests to its origin wait for.
     """
 
-    __slots__ = ("connection", "event", "granted", "may_multiplex", "origin")
+    __slots__ = ("connection", "event", "granted", "may_multiplex", "opening_multiplexed", "origin")
 
     def __init__(self, origin: Origin, *, may_multiplex: bool = False) -> None:
         self.origin = origin
         self.may_multiplex = may_multiplex
+        self.opening_multiplexed = False
         self.granted = False
         self.connection: C | None = None
         self.event: Any = None
@@ -181,47 +187,42 @@ class PoolState(Generic[C]):
             self._waiters.append(waiter)
         elif self._has_free_slot():
             self._slots_in_use += 1
-            self._grant_slot(waiter, may_multiplex)
+            self._grant_slot(waiter)
         elif self._idle_since:
             to_close.append(self._evict_oldest_idle())
-            self._grant_slot(waiter, may_multiplex)
+            self._grant_slot(waiter)
         else:
             self._waiters.append(waiter)
         return Acquired(waiter, to_close)
 
     def connected(
-        self,
-        connection: C,
-        *,
-        origin: Origin,
-        multiplexed: bool = False,
-        may_multiplex: bool = False,
+        self, waiter: Waiter[C], connection: C, *, multiplexed: bool = False
     ) -> list[Waiter[C]]:
-        """A granted slot now holds ``connection``, which carries its first request.
+        """The slot granted to ``waiter`` now holds ``connection``, which carries its
+        first request.
 
         Returns the waiters of the same origin that can now share it, or that were
         holding back for it and may now open connections of their own.
         """
+        origin = waiter.origin
         self._connections[connection] = origin
-        if may_multiplex:
-            self._opening_done(origin)
+        self._opening_done(waiter)
         if multiplexed:
             self._multiplexed.setdefault(origin, []).append(connection)
             self._in_use[connection] = 1
             return self._share(connection, origin)
-        if may_multiplex:
+        if waiter.may_multiplex:
             self._single_origins.add(origin)
             return self._release_held_back(origin)
         return []
 
-    def connect_failed(
-        self, *, origin: Origin | None = None, may_multiplex: bool = False
-    ) -> Outcome[C]:
-        """A granted slot could not be turned into a connection: pass it on."""
+    def connect_failed(self, waiter: Waiter[C]) -> Outcome[C]:
+        """The slot granted to ``waiter`` could not be turned into a connection: pass it
+        on. Requests held back for it, if it was the one opening its origin's connection
+        that may be multiplexed, now open connections of their own."""
         woken = self._free_slot()
-        if may_multiplex and origin is not None:
-            self._opening_done(origin)
-            woken += self._release_held_back(origin)
+        if self._opening_done(waiter):
+            woken += self._release_held_back(waiter.origin)
         return Outcome(to_wake=woken)
 
     def release(self, connection: C, *, now: float) -> Outcome[C]:
@@ -260,7 +261,7 @@ class PoolState(Generic[C]):
         waiter.granted = False
         if waiter.connection is None:
             # As if its connect failed: later requests may be held back for it.
-            return self.connect_failed(origin=waiter.origin, may_multiplex=waiter.may_multiplex)
+            return self.connect_failed(waiter)
         connection, waiter.connection = waiter.connection, None
         return self.release(connection, now=now)
 
@@ -303,8 +304,9 @@ class PoolState(Generic[C]):
     def _now_idle(
         self, connection: C, origin: Origin, now: float, woken: list[Waiter[C]]
     ) -> Outcome[C]:
-        """``connection`` carries nothing now: keep it idle, unless someone waits."""
-        if self._waiters:
+        """``connection`` carries nothing now: keep it idle, unless someone waits for a
+        slot (not held back for a multiplexed connection)."""
+        if self._first_free_to_open() is not None:
             closed = self._close(connection)
             return Outcome(closed.to_close, woken + closed.to_wake)
         if connection not in self._in_use:
@@ -322,23 +324,42 @@ class PoolState(Generic[C]):
             and self._opening_multiplexed.get(origin, 0) > 0
         )
 
-    def _grant_slot(self, waiter: Waiter[C], may_multiplex: bool) -> None:
-        if may_multiplex and waiter.origin not in self._single_origins:
+    def _first_free_to_open(self) -> Waiter[C] | None:
+        """The first waiter that may take a slot: not held back for a multiplexed
+        connection being opened to its origin."""
+        for waiter in self._waiters:
+            if not self._must_wait_for_multiplexed(waiter.origin, waiter.may_multiplex):
+                return waiter
+        return None
+
+    def _grant_slot(self, waiter: Waiter[C]) -> None:
+        """Give ``waiter`` a slot; it counts as opening its origin's connection that may
+        be multiplexed if it may be (nobody else does: the caller checked)."""
+        if waiter.may_multiplex and waiter.origin not in self._single_origins:
             self._opening_multiplexed[waiter.origin] = (
                 self._opening_multiplexed.get(waiter.origin, 0) + 1
             )
+            waiter.opening_multiplexed = True
         waiter._grant(None)
 
-    def _opening_done(self, origin: Origin) -> None:
-        count = self._opening_multiplexed.get(origin, 0) - 1
+    def _opening_done(self, waiter: Waiter[C]) -> bool:
+        """``waiter``'s connect is over; whether it was counted as opening a connection
+        that may be multiplexed (only then does the count go down)."""
+        if not waiter.opening_multiplexed:
+            return False
+        waiter.opening_multiplexed = False
+        count = self._opening_multiplexed.get(waiter.origin, 0) - 1
         if count > 0:
-            self._opening_multiplexed[origin] = count
+            self._opening_multiplexed[waiter.origin] = count
         else:
-            self._opening_multiplexed.pop(origin, None)
+            self._opening_multiplexed.pop(waiter.origin, None)
+        return True
 
     def _release_held_back(self, origin: Origin) -> list[Waiter[C]]:
         """Waiters of ``origin`` held back for a multiplexed connection that did not come:
-        they take free slots now (the rest keep waiting as usual)."""
+        they take free slots now (the rest keep waiting as usual). None of them counts as
+        opening: they all try at once, rather than one after another (a server that is
+        down would fail each in turn)."""
         woken: list[Waiter[C]] = []
         for waiter in list(self._waiters):
             if not self._has_free_slot():
@@ -354,12 +375,14 @@ class PoolState(Generic[C]):
         return self.max_connections is None or self._slots_in_use < self.max_connections
 
     def _free_slot(self, *, pass_on: bool = True) -> list[Waiter[C]]:
-        """The one place a slot is given back: to the first waiter if ``pass_on``, else
-        to the pool. Not passed on while a request is itself being granted (it takes
-        the slot), nor on expiry (the only waiters then are held back on purpose)."""
-        if pass_on and self._waiters:
-            waiter = self._waiters.popleft()
-            waiter._grant(None)
+        """The one place a slot is given back: to the first waiter not held back if
+        ``pass_on``, else to the pool. Not passed on while a request is itself being
+        granted (it takes the slot), nor on expiry (the only waiters then are held back
+        on purpose)."""
+        waiter = self._first_free_to_open() if pass_on else None
+        if waiter is not None:
+            self._waiters.remove(waiter)
+            self._grant_slot(waiter)
             return [waiter]
         self._slots_in_use -= 1
         return []

@@ -202,10 +202,11 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         request.stream = replayable(request.stream)
         retries = RetryPolicy(idempotent=request.is_idempotent)
         while True:
-            connection = await self._acquire(request, reuse=retries.reuse)
+            waiter = await self._acquire(request, reuse=retries.reuse)
+            connection = waiter.connection
             reused = connection is not None
             if connection is None:
-                connection = await self._connect(request)
+                connection = await self._connect(request, waiter)
             try:
                 status, response_headers, body, response_ext = await connection.handle_request(
                     request
@@ -227,8 +228,9 @@ class AsyncConnectionPool(AsyncHTTPTransport):
 
     # -- acquiring and releasing ---------------------------------------------------------
 
-    async def _acquire(self, request: Request, *, reuse: bool) -> AsyncConnectionInterface | None:
-        """An idle connection to reuse, or None once a slot is reserved for a new one."""
+    async def _acquire(self, request: Request, *, reuse: bool) -> Waiter[AsyncConnectionInterface]:
+        """The request's granted waiter: with an idle connection to reuse, or with None
+        once a slot is reserved for a new one."""
         with self._lock:
             if self._state.is_closed:
                 raise LocalProtocolError("The connection pool was closed; create a new one.")
@@ -250,7 +252,7 @@ class AsyncConnectionPool(AsyncHTTPTransport):
                 raise
         if not waiter.granted:
             await self._wait(waiter, request.timeouts.pool)
-        return waiter.connection
+        return waiter
 
     async def _wait(self, waiter: Waiter[AsyncConnectionInterface], timeout: float | None) -> None:
         try:
@@ -269,26 +271,20 @@ class AsyncConnectionPool(AsyncHTTPTransport):
             outcome = self._state.cancel(waiter, now=time.monotonic())
         await self._settle(outcome)
 
-    async def _connect(self, request: Request) -> AsyncConnectionInterface:
-        """Open a connection in the slot the request holds, or give the slot back."""
-        may_multiplex = self._may_multiplex(request)
+    async def _connect(
+        self, request: Request, waiter: Waiter[AsyncConnectionInterface]
+    ) -> AsyncConnectionInterface:
+        """Open a connection in the slot ``waiter`` holds, or give the slot back."""
         try:
             connection, multiplexed = await self._connector.open(request, self._open_stream)
         except BaseException:
             with self._lock:
-                outcome = self._state.connect_failed(
-                    origin=request.origin, may_multiplex=may_multiplex
-                )
+                outcome = self._state.connect_failed(waiter)
             await self._settle(outcome)
             raise
         with self._lock:
             if not self._state.is_closed:
-                woken = self._state.connected(
-                    connection,
-                    origin=request.origin,
-                    multiplexed=multiplexed,
-                    may_multiplex=may_multiplex,
-                )
+                woken = self._state.connected(waiter, connection, multiplexed=multiplexed)
                 self._wake(woken)
                 return connection
         await connection.aclose()

@@ -203,10 +203,11 @@ class SyncConnectionPool(SyncHTTPTransport):
         request.stream = replayable(request.stream)
         retries = RetryPolicy(idempotent=request.is_idempotent)
         while True:
-            connection = self._acquire(request, reuse=retries.reuse)
+            waiter = self._acquire(request, reuse=retries.reuse)
+            connection = waiter.connection
             reused = connection is not None
             if connection is None:
-                connection = self._connect(request)
+                connection = self._connect(request, waiter)
             try:
                 status, response_headers, body, response_ext = connection.handle_request(
                     request
@@ -228,8 +229,9 @@ class SyncConnectionPool(SyncHTTPTransport):
 
     # -- acquiring and releasing ---------------------------------------------------------
 
-    def _acquire(self, request: Request, *, reuse: bool) -> SyncConnectionInterface | None:
-        """An idle connection to reuse, or None once a slot is reserved for a new one."""
+    def _acquire(self, request: Request, *, reuse: bool) -> Waiter[SyncConnectionInterface]:
+        """The request's granted waiter: with an idle connection to reuse, or with None
+        once a slot is reserved for a new one."""
         with self._lock:
             if self._state.is_closed:
                 raise LocalProtocolError("The connection pool was closed; create a new one.")
@@ -251,7 +253,7 @@ class SyncConnectionPool(SyncHTTPTransport):
                 raise
         if not waiter.granted:
             self._wait(waiter, request.timeouts.pool)
-        return waiter.connection
+        return waiter
 
     def _wait(self, waiter: Waiter[SyncConnectionInterface], timeout: float | None) -> None:
         try:
@@ -270,26 +272,20 @@ class SyncConnectionPool(SyncHTTPTransport):
             outcome = self._state.cancel(waiter, now=time.monotonic())
         self._settle(outcome)
 
-    def _connect(self, request: Request) -> SyncConnectionInterface:
-        """Open a connection in the slot the request holds, or give the slot back."""
-        may_multiplex = self._may_multiplex(request)
+    def _connect(
+        self, request: Request, waiter: Waiter[SyncConnectionInterface]
+    ) -> SyncConnectionInterface:
+        """Open a connection in the slot ``waiter`` holds, or give the slot back."""
         try:
             connection, multiplexed = self._connector.open(request, self._open_stream)
         except BaseException:
             with self._lock:
-                outcome = self._state.connect_failed(
-                    origin=request.origin, may_multiplex=may_multiplex
-                )
+                outcome = self._state.connect_failed(waiter)
             self._settle(outcome)
             raise
         with self._lock:
             if not self._state.is_closed:
-                woken = self._state.connected(
-                    connection,
-                    origin=request.origin,
-                    multiplexed=multiplexed,
-                    may_multiplex=may_multiplex,
-                )
+                woken = self._state.connected(waiter, connection, multiplexed=multiplexed)
                 self._wake(woken)
                 return connection
         connection.close()
