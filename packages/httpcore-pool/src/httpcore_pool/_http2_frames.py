@@ -95,6 +95,7 @@ class FrameSplitter:
         in_header_block = self._in_header_block
         unpack = _HEADER.unpack_from
         run: DataRun | None = None  # the run the next plain DATA frame may join
+        run_stream = -1  # its stream id as on the wire: -1 while there is no such run
         while True:  # once per frame: kept lean, a download has thousands
             if size - position < HEADER_SIZE:
                 self._held = data[position:]
@@ -103,34 +104,39 @@ class FrameSplitter:
             length = length_kind >> 8
             kind = length_kind & 0xFF
             end = position + HEADER_SIZE + length
-            if in_header_block or kind in (_HEADERS, _PUSH_PROMISE):
-                in_header_block = not flags & _END_HEADERS
-            elif kind == _DATA or (kind == _GOAWAY and length >= 8):  # h2 rejects a short one
+            if kind == _DATA and not in_header_block:
                 if end > size:  # hold it back until it is whole
                     self._held = data[position:]
                     break
-                if kind == _GOAWAY:
-                    if passed_from < position:
-                        pieces.append(data[passed_from:position])
-                    last, error_code = _GOAWAY_HEAD.unpack_from(data, position + HEADER_SIZE)
-                    pieces.append(GoAway(last & 0x7FFFFFFF, error_code))
-                    run = None
-                elif (
-                    run is not None
+                if (
+                    stream_id == run_stream
                     and passed_from == position
                     and not flags
                     and length <= _PLAIN_MAX
-                    and stream_id & 0x7FFFFFFF == run.stream_id
+                    and run is not None
                 ):
-                    run.length += length  # joins the run: inline, once per frame
+                    run.length += length  # joins the run
                     run.payloads.append(view[position + HEADER_SIZE : end])
                     run.end = end
                 else:
                     if passed_from < position:
                         pieces.append(data[passed_from:position])
-                    piece = DataRun(view, position, end, stream_id & 0x7FFFFFFF, flags)
-                    pieces.append(piece)
-                    run = piece if not flags and length <= _PLAIN_MAX else None
+                    run = DataRun(view, position, end, stream_id & 0x7FFFFFFF, flags)
+                    pieces.append(run)
+                    run_stream = stream_id if not flags and length <= _PLAIN_MAX else -1
+                passed_from = position = end
+                continue
+            if in_header_block or kind in (_HEADERS, _PUSH_PROMISE):
+                in_header_block = not flags & _END_HEADERS
+            elif kind == _GOAWAY and length >= 8:  # h2 rejects a short one
+                if end > size:  # hold it back until it is whole
+                    self._held = data[position:]
+                    break
+                if passed_from < position:
+                    pieces.append(data[passed_from:position])
+                last, error_code = _GOAWAY_HEAD.unpack_from(data, position + HEADER_SIZE)
+                pieces.append(GoAway(last & 0x7FFFFFFF, error_code))
+                run_stream = -1
                 passed_from = position = end
                 continue
             if end >= size:
