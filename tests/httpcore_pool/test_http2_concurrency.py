@@ -13,6 +13,7 @@ import httpcore_interfaces
 from httpcore_interfaces import ConnectError
 from httpcore_pool import AsyncConnectionPool, SyncConnectionPool
 from httpcore_streams import PlainByteStream
+from tests.helpers.threads import Workers, run_in_threads
 from tests.servers.h2server import H2Behaviour, H2Server, H2ServerFactory
 from tests.servers.nginx import Nginx
 from tests.servers.tls import TLSMaterial
@@ -105,27 +106,18 @@ def test_threads_share_one_connection(
     h2_server: H2ServerFactory, h2_context: ssl.SSLContext
 ) -> None:
     server = h2_server()
-    errors: list[BaseException] = []
     with SyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
 
         def work() -> None:
-            try:
-                for _ in range(5):
-                    _, _, stream, ext = pool.request(
-                        b"GET", server.url("/bytes?size=100000"), ext={"timeout": {"pool": 30}}
-                    )
-                    assert len(b"".join(stream)) == 100000
-                    stream.close()
-                    assert ext["http_version"] == "HTTP/2"
-            except BaseException as exc:
-                errors.append(exc)
+            for _ in range(5):
+                _, _, stream, ext = pool.request(
+                    b"GET", server.url("/bytes?size=100000"), ext={"timeout": {"pool": 30}}
+                )
+                assert len(b"".join(stream)) == 100000
+                stream.close()
+                assert ext["http_version"] == "HTTP/2"
 
-        threads = [threading.Thread(target=work) for _ in range(10)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-        assert not any(thread.is_alive() for thread in threads)
+        errors = run_in_threads(work, [()] * 10, timeout=30)
     assert errors == []
     assert server.stats.connections == 1
 
@@ -224,14 +216,10 @@ def upload_when_started(
     pool: SyncConnectionPool,
     url: tuple[bytes, bytes, int, bytes],
     started: threading.Barrier,
-    failures: list[BaseException],
 ) -> None:
-    """Upload 4 MiB once every uploader is ready; record how it failed, if it did."""
+    """Upload 4 MiB once every uploader is ready."""
     started.wait()
-    try:
-        pool.request(b"POST", url, stream=PlainByteStream(b"u" * (4 << 20)))[2].close()
-    except Exception as exc:
-        failures.append(exc)
+    pool.request(b"POST", url, stream=PlainByteStream(b"u" * (4 << 20)))[2].close()
 
 
 def test_closing_the_pool_mid_upload_never_cuts_into_a_frame(
@@ -242,20 +230,15 @@ def test_closing_the_pool_mid_upload_never_cuts_into_a_frame(
     # server's stop() fails on any protocol error of ours).
     for _ in range(5):
         server = h2_server()
-        failures: list[BaseException] = []
         started = threading.Barrier(9, timeout=10)
         pool = SyncConnectionPool(http2=True, ssl_context=h2_context)
         pool.request(b"GET", server.url("/"))[2].close()
-        args = (pool, server.url("/echo"), started, failures)
-        threads = [threading.Thread(target=upload_when_started, args=args) for _ in range(8)]
-        for thread in threads:
-            thread.start()
+        args = (pool, server.url("/echo"), started)
+        uploaders = Workers(upload_when_started, [args] * 8).start()
         started.wait()
         server.wait_for(lambda s: s.stats.request_body_bytes > 0, timeout=10)
         pool.close()
-        for thread in threads:
-            thread.join(10)
-        assert not any(thread.is_alive() for thread in threads)
+        failures = uploaders.join(10)
         server.stop()  # raises if a frame of ours was cut into
         assert server.protocol_errors == []
         unexpected = [exc for exc in failures if not isinstance(exc, PUBLIC_ERRORS)]

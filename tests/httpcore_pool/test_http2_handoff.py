@@ -37,6 +37,7 @@ from tests.helpers.h2_memory import (
     SyncMemoryStream,
     make_request,
 )
+from tests.helpers.threads import run_in_threads
 
 
 async def fetch(connection: AsyncHTTP2Connection, request: Request) -> tuple[int, bytes]:
@@ -90,11 +91,7 @@ def fetch_in_threads(
             results.append((status, b"".join(stream)))
             stream.close()
 
-    started = [threading.Thread(target=requests, args=(index,)) for index in range(threads)]
-    for thread in started:
-        thread.start()
-    for thread in started:
-        thread.join(10)
+    assert run_in_threads(requests, [(index,) for index in range(threads)], timeout=10) == []
     return results
 
 
@@ -609,29 +606,19 @@ def test_threads_reading_and_closing_early_take_turns_and_give_every_byte_back()
     connection.initialize(make_request(b"/"))
     guard = OneAtATime(connection._protocol)
     connection._protocol = guard  # type: ignore[assignment]
-    failures: list[BaseException] = []
 
     def requests(index: int) -> None:
-        try:
-            for number in range(6):
-                _, _, stream, _ = connection.handle_request(make_request(b"/", read=10))
-                assert isinstance(stream, HTTP2ResponseStream)
-                expected = body_for(stream._stream_id)
-                if (index + number) % 3 == 0:  # closed early
-                    assert expected.startswith(next(iter(stream)))
-                else:
-                    assert b"".join(stream) == expected
-                stream.close()
-        except BaseException as exc:
-            failures.append(exc)
+        for number in range(6):
+            _, _, stream, _ = connection.handle_request(make_request(b"/", read=10))
+            assert isinstance(stream, HTTP2ResponseStream)
+            expected = body_for(stream._stream_id)
+            if (index + number) % 3 == 0:  # closed early
+                assert expected.startswith(next(iter(stream)))
+            else:
+                assert b"".join(stream) == expected
+            stream.close()
 
-    threads = [threading.Thread(target=requests, args=(index,)) for index in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert not any(thread.is_alive() for thread in threads)
-    assert failures == []
+    assert run_in_threads(requests, [(index,) for index in range(8)], timeout=30) == []
     assert not guard.overlapped
     assert window_held(connection) == 0
 

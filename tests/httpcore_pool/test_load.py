@@ -14,6 +14,7 @@ import pytest
 
 import httpcore_interfaces
 from httpcore_pool import AsyncConnectionPool, SyncConnectionPool
+from tests.helpers.threads import run_in_threads
 from tests.servers.base import client_sockets_to
 from tests.servers.raw import KeepAlive, RawServerFactory
 
@@ -88,12 +89,7 @@ def test_1000_requests_from_20_threads_on_a_pool_of_10(raw_server: RawServerFact
                 with lock:
                     outcomes[result] += 1
 
-        threads = [threading.Thread(target=worker) for _ in range(20)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-        assert not any(thread.is_alive() for thread in threads)
+        assert run_in_threads(worker, [()] * 20, timeout=60) == []
         info = pool.get_connection_info()
         assert all("ACTIVE" not in s for states in info.values() for s in states), info
         assert sum(len(states) for states in info.values()) <= 10

@@ -18,6 +18,7 @@ import pytest
 import httpcore_interfaces
 from httpcore_interfaces import AsyncByteStream, ReadTimeout
 from httpcore_pool import AsyncConnectionPool, SyncConnectionPool
+from tests.helpers.threads import Workers, run_in_threads
 from tests.servers.base import Server
 from tests.servers.raw import (
     KeepAlive,
@@ -179,30 +180,19 @@ def test_sync_zero_read_timeout_is_a_read_timeout(raw_server: RawServerFactory) 
 def test_sync_threads_keep_the_pool_consistent(raw_server: RawServerFactory) -> None:
     server = raw_server(KeepAlive(), conn_timeout=10)
     other = raw_server(KeepAlive(), conn_timeout=10)
-    errors: list[BaseException] = []
     pool = SyncConnectionPool(max_connections=3, max_keepalive_connections=2)
 
     def work(n: int) -> None:
-        try:
-            for i in range(40):
-                url = (server if (i + n) % 2 else other).url()
-                _, _, stream, _ = pool.request(
-                    b"GET", url, ext={"timeout": {"pool": 10, "read": 5}}
-                )
-                if i % 5 == 0:
-                    stream.close()  # early close
-                    continue
-                b"".join(stream)
-                stream.close()
-        except BaseException as exc:
-            errors.append(exc)
+        for i in range(40):
+            url = (server if (i + n) % 2 else other).url()
+            _, _, stream, _ = pool.request(b"GET", url, ext={"timeout": {"pool": 10, "read": 5}})
+            if i % 5 == 0:
+                stream.close()  # early close
+                continue
+            b"".join(stream)
+            stream.close()
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads)
+    errors = run_in_threads(work, [(n,) for n in range(12)], timeout=60)
     state = pool._state
     assert errors == [], errors[:3]
     assert state.slots_in_use == len(state.connections()), (
@@ -243,20 +233,13 @@ def test_sync_concurrent_close_raises_only_httpcore_errors(raw_server: RawServer
                 except HTTPCORE_ERRORS:
                     if pool._state.is_closed:
                         return
-                except BaseException as exc:
-                    unexpected.append(exc)
-                    return
 
-        threads = [threading.Thread(target=work) for _ in range(6)]
-        for t in threads:
-            t.start()
+        workers = Workers(work, [()] * 6).start()
         with contextlib.suppress(threading.BrokenBarrierError):  # a worker failed: see below
             busy.wait(10)
         pool.close()
         stop.set()
-        for t in threads:
-            t.join(10)
-        assert not any(t.is_alive() for t in threads)
+        unexpected += workers.join(10)
     assert unexpected == [], [repr(e) for e in unexpected[:5]]
 
 

@@ -15,6 +15,7 @@ from httpcore_interfaces import LocalProtocolError, ReadError
 from httpcore_pool import SyncConnectionPool
 from httpcore_streams import PlainByteStream
 from tests.helpers._sync.exchange import connection_states, fetch
+from tests.helpers.threads import Workers
 from tests.servers.app import pattern
 from tests.servers.base import Server
 from tests.servers.h2server import H2Behaviour, H2ServerFactory
@@ -24,21 +25,11 @@ from tests.servers.raw import RawServerFactory, StallAfterRequest
 def test_closing_the_pool_wakes_a_thread_blocked_on_a_read(raw_server: RawServerFactory) -> None:
     handler = StallAfterRequest()
     server = raw_server(handler)
-    errors: list[BaseException] = []
     pool = SyncConnectionPool()
-
-    def blocked_request() -> None:
-        try:
-            pool.request(b"GET", server.url())
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=blocked_request)
-    thread.start()
+    blocked = Workers(pool.request, [(b"GET", server.url())]).start()
     assert handler.stalled.wait(5)
     pool.close()
-    thread.join(5)
-    assert not thread.is_alive()
+    errors = blocked.join(5)
     assert len(errors) == 1
     assert isinstance(errors[0], ReadError)
     assert "the pool was closed" in str(errors[0])
