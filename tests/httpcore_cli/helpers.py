@@ -3,6 +3,7 @@ and a scripted raw server that answers by path and records what it was sent."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import socket
@@ -97,9 +98,10 @@ class Terminal:
     def _base(self) -> list[str]:
         return [self.tmux, "-S", str(self.folder / "sock"), "-f", str(self.folder / "tmux.conf")]
 
-    def run(self, args: list[str], cwd: Path, timeout: float = 20) -> tuple[int, str]:
+    def run(self, args: list[str], timeout: float = 20) -> tuple[int, str]:
         """Run the command with stdin, stdout and stderr on the terminal; its exit status
-        and the screen once it has exited.
+        and the screen once it has exited. It runs in the test's working directory, as
+        piped runs do, where coverage's subprocess data files are collected.
 
         The event is the pane's death: the end of its terminal's output, so everything
         printed is on the screen. tmux cannot wait for it (a ``pane-died`` hook was lost
@@ -110,7 +112,7 @@ class Terminal:
         session = f"run{self.runs}"  # each run on a screen of its own
         command = f'{shlex.join([*COMMAND, *args])}; echo "{_STATUS}$?"'
         size = ["-x", "120", "-y", "40"]
-        self._tmux("new-session", "-d", "-s", session, *size, "-c", str(cwd), command)
+        self._tmux("new-session", "-d", "-s", session, *size, "-c", os.getcwd(), command)
         deadline = time.monotonic() + timeout
         while self._tmux("list-panes", "-t", session, "-F", "#{pane_dead}").strip() != "1":
             if time.monotonic() > deadline:

@@ -39,21 +39,19 @@ def bodies(raw_server: RawServerFactory) -> Server:
     return raw_server(script).server
 
 
-def test_binary_body_is_kept_off_the_terminal(
-    terminal: Terminal, bodies: Server, tmp_path: Path
-) -> None:
-    status, screen = terminal.run([f"http://{bodies.authority}/binary"], tmp_path)
+def test_binary_body_is_kept_off_the_terminal(terminal: Terminal, bodies: Server) -> None:
+    status, screen = terminal.run([f"http://{bodies.authority}/binary"])
     assert status == 23, screen
     assert "Binary output can mess up your terminal" in screen
     assert "-o FILE" in screen
     assert "MARKER" not in screen  # not one byte of the body
-    forced_status, forced = terminal.run(["-o", "-", f"http://{bodies.authority}/binary"], tmp_path)
+    forced_status, forced = terminal.run(["-o", "-", f"http://{bodies.authority}/binary"])
     assert forced_status == 0
     assert "MARKER" in forced
 
 
-def test_text_reaches_the_terminal(terminal: Terminal, bodies: Server, tmp_path: Path) -> None:
-    status, screen = terminal.run([f"http://{bodies.authority}/text"], tmp_path)
+def test_text_reaches_the_terminal(terminal: Terminal, bodies: Server) -> None:
+    status, screen = terminal.run([f"http://{bodies.authority}/text"])
     assert (status, screen.count(TEXT)) == (0, 1)
     assert "Binary" not in screen
 
@@ -69,13 +67,13 @@ def test_progress_bar_on_a_terminal_and_none_with_silent(
     terminal: Terminal, hypercorn_http: Server, tmp_path: Path
 ) -> None:
     url = f"http://{hypercorn_http.authority}/bytes?size=3000000"
-    status, screen = terminal.run(["-o", "download", url], tmp_path)
+    status, screen = terminal.run(["-o", str(tmp_path / "download"), url])
     assert status == 0, screen
     assert (tmp_path / "download").stat().st_size == 3_000_000
     assert "download" in screen
     assert "━" in screen  # the bar
     assert "3.0/3.0 MB" in screen  # the size column of the finished bar
-    silent_status, silent = terminal.run(["-s", "-o", "quiet", url], tmp_path)
+    silent_status, silent = terminal.run(["-s", "-o", str(tmp_path / "quiet"), url])
     assert silent_status == 0
     assert (tmp_path / "quiet").stat().st_size == 3_000_000
     assert "━" not in silent
