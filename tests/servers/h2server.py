@@ -43,7 +43,7 @@ from h2.settings import SettingCodes
 from hyperframe.frame import GoAwayFrame
 
 from .app import HELLO, pattern
-from .base import Listening, Server, Serving
+from .threaded import ThreadedServer
 from .tls import TLSMaterial
 
 __all__ = [
@@ -530,9 +530,7 @@ class _Connection:
                 self.server.stats.resets_sent += 1
             self._finish_stream(stream)
             return
-        self.server.start_thread(
-            self._respond, stream, name=f"h2 conn {self.index} stream {stream_id}"
-        )
+        self.server.start_thread(f"h2 conn {self.index} stream {stream_id}", self._respond, stream)
 
     # Stream workers -----------------------------------------------------------------
 
@@ -629,9 +627,12 @@ class _Connection:
                     self.cond.wait(0.1)  # the socket thread notifies as it writes
 
 
-class H2Server(Listening, Serving):
+class H2Server(ThreadedServer):
     """An HTTP/2-over-TLS server on 127.0.0.1 (ephemeral port) behaving as ``behaviour``
     says; :meth:`stop` closes every connection and joins every thread."""
+
+    name = "h2"
+    scheme = "https"
 
     def __init__(
         self,
@@ -641,106 +642,31 @@ class H2Server(Listening, Serving):
         conn_timeout: float = 30.0,
         stall_timeout: float = 30.0,
     ) -> None:
+        super().__init__()
         self.tls = tls
         self.behaviour = behaviour if behaviour is not None else H2Behaviour()
         self.conn_timeout = conn_timeout
         self.stall_timeout = stall_timeout
         self.stats = H2Stats()
         self.requests: list[H2Request] = []  # every stream received, in arrival order
-        self.errors: list[BaseException] = []  # unexpected failures of the server itself
         self.protocol_errors: list[h2.exceptions.ProtocolError] = []  # the client's fault
         self.refused_once: set[str] = set()  # refuse_once_paths refused so far
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._sockets: set[socket.socket] = set()
-        self._listener: socket.socket | None = None
-        self._acceptor: threading.Thread | None = None
-        self._server: Server | None = None
-
-    def start(self) -> Server:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            listener.bind(("127.0.0.1", 0))
-            listener.listen(128)
-            listener.settimeout(0.1)  # so the accept loop sees stop() promptly
-        except BaseException:
-            listener.close()
-            raise
-        self._listener = listener
-        server = self._server = Server("127.0.0.1", int(listener.getsockname()[1]), "https")
-        self._acceptor = threading.Thread(
-            target=self._accept_loop, name=f"h2 {server.origin}", daemon=True
-        )
-        self._acceptor.start()
-        return server
-
-    def track(self, sock: socket.socket) -> None:
-        """Have :meth:`stop` shut ``sock`` down (to end a blocking handshake)."""
-        with self.lock:
-            self._sockets.add(sock)
-            if self.stopping.is_set():
-                with contextlib.suppress(OSError):
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
     def record_protocol_error(self, exc: h2.exceptions.ProtocolError) -> None:
         with self.lock:
             self.protocol_errors.append(exc)
 
-    def start_thread(self, target: _Target, stream: _Stream, *, name: str) -> None:
-        """Start a stream worker, tracked for :meth:`stop` and for errors."""
-        thread = threading.Thread(
-            target=self._guarded, args=(target, stream), name=name, daemon=True
-        )
-        with self.lock:
-            self._threads.append(thread)
-        thread.start()
+    def accepting(self, sock: socket.socket) -> None:
+        self.stats.connections += 1
 
-    def _guarded(self, target: _Target, stream: _Stream) -> None:
-        try:
-            target(stream)
-        except OSError:
-            pass
-        except BaseException as exc:
-            with self.lock:
-                self.errors.append(exc)
-
-    def _accept_loop(self) -> None:
-        assert self._listener is not None
-        while not self.stopping.is_set():
-            try:
-                sock, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with self.lock:
-                index = self.stats.connections
-                self.stats.connections += 1
-                self._sockets.add(sock)
-                thread = threading.Thread(
-                    target=self._serve, args=(sock, index), name=f"h2 conn {index}", daemon=True
-                )
-                self._threads.append(thread)
-            thread.start()
-
-    def _serve(self, sock: socket.socket, index: int) -> None:
+    def handle(self, sock: socket.socket, index: int) -> None:
         connection = _Connection(self, sock, index)
         try:
             connection.run()
-        except OSError:
-            pass  # the client went away, a handshake failed or a bounded wait ran out
-        except BaseException as exc:
-            with self.lock:
-                self.errors.append(exc)
         finally:
-            with self.lock:
-                self._sockets.discard(sock)
-                if connection.sock is not None:
-                    self._sockets.discard(connection.sock)
             if connection.sock is not None:
+                self.forget(connection.sock)
                 connection.sock.close()
-            sock.close()
 
     def wait_for(self, predicate: _Predicate, timeout: float = 5.0) -> None:
         """Wait until ``predicate(self)`` holds, e.g. ``lambda s: s.stats.connections``."""
@@ -753,39 +679,10 @@ class H2Server(Listening, Serving):
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, end every connection, join every thread within ``timeout``;
         re-raise a server error, or a client protocol error unless tolerated."""
-        self.stopping.set()
-        deadline = time.monotonic() + timeout
-        if self._acceptor is not None:
-            self._acceptor.join(max(0.0, deadline - time.monotonic()))
-        if self._listener is not None:
-            self._listener.close()
-        with self.lock:
-            for sock in self._sockets:
-                with contextlib.suppress(OSError):
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # below TLS, if any
-        joined = 0
-        while True:  # workers may start while connections wind down
-            with self.lock:
-                threads = list(self._threads)
-            for thread in threads[joined:]:
-                thread.join(max(0.0, deadline - time.monotonic()))
-            if len(threads) == joined or time.monotonic() > deadline:
-                break
-            joined = len(threads)
-        alive = [thread.name for thread in threads if thread.is_alive()]
-        if self._acceptor is not None and self._acceptor.is_alive():
-            alive.append(self._acceptor.name)
-        if alive:
-            raise RuntimeError(f"h2 server threads still running after {timeout}s: {alive}")
-        if self.errors:
-            raise RuntimeError(f"the h2 server failed: {self.errors[0]!r}") from self.errors[0]
+        super().stop(timeout)
         if self.protocol_errors and not self.behaviour.tolerate_protocol_errors:
             error = self.protocol_errors[0]
             raise RuntimeError(f"a client broke HTTP/2: {error!r}") from error
-
-
-class _Target(Protocol):
-    def __call__(self, stream: _Stream, /) -> None: ...
 
 
 class _Predicate(Protocol):

@@ -11,7 +11,6 @@ handler is released, the server stops (it shuts connections down) or ``max_secon
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import threading
 import time
@@ -19,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .base import Listening, Server, Serving
+from .threaded import ThreadedServer
 
 __all__ = [
     "EARLY_HINTS",
@@ -234,78 +233,27 @@ def wait_for_client_close(
             return
 
 
-class RawServer(Listening, Serving):
+class RawServer(ThreadedServer):
     """Accepts connections on ``host`` (an ephemeral port) and hands each to ``handler``
     in a thread of its own; :meth:`stop` shuts remaining connections down and joins."""
+
+    name = "raw"
 
     def __init__(
         self, handler: Handler, *, host: str = "127.0.0.1", conn_timeout: float = 30.0
     ) -> None:
-        if host not in ("127.0.0.1", "::1"):
-            raise ValueError("test servers listen on loopback only")
+        super().__init__(host)
         self.handler = handler
-        self.host = host
         self.conn_timeout = conn_timeout
-        self.errors: list[BaseException] = []
-        self.accepted = 0
-        self._lock = threading.Lock()
-        self._open: set[socket.socket] = set()
-        self._threads: list[threading.Thread] = []
-        self._stopping = threading.Event()
-        self._listener: socket.socket | None = None
-        self._acceptor: threading.Thread | None = None
-        self._server: Server | None = None
 
-    def start(self) -> Server:
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            listener.bind((self.host, 0))
-            listener.listen(128)
-            listener.settimeout(0.1)  # so the accept loop sees stop() promptly
-        except BaseException:
-            listener.close()
-            raise
-        self._listener = listener
-        server = self._server = Server(self.host, int(listener.getsockname()[1]), "http")
-        self._acceptor = threading.Thread(
-            target=self._accept_loop, name=f"raw {server.origin}", daemon=True
-        )
-        self._acceptor.start()
-        return server
+    def accepting(self, sock: socket.socket) -> None:
+        sock.settimeout(self.conn_timeout)
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None
-        while not self._stopping.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.settimeout(self.conn_timeout)
-            with self._lock:
-                index = self.accepted
-                self.accepted += 1
-                self._open.add(conn)
-                thread = threading.Thread(
-                    target=self._serve, args=(conn, index), name=f"raw conn {index}", daemon=True
-                )
-                self._threads.append(thread)
-            thread.start()
+    def handle(self, sock: socket.socket, index: int) -> None:
+        self.handler(sock, index)
 
-    def _serve(self, conn: socket.socket, index: int) -> None:
-        try:
-            self.handler(conn, index)
-        except OSError:
-            pass  # the client went away or a bounded read timed out: both are expected
-        except BaseException as exc:
-            with self._lock:
-                self.errors.append(exc)
-        finally:
-            with self._lock:
-                self._open.discard(conn)
-                close_connection(conn)
+    def close(self, sock: socket.socket) -> None:
+        close_connection(sock)
 
     def wait_for_accepted(self, count: int, timeout: float = 5.0) -> None:
         """Wait until ``count`` connections were accepted."""
@@ -314,32 +262,6 @@ class RawServer(Listening, Serving):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.accepted} connections accepted, wanted {count}")
             time.sleep(0.01)
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop accepting, shut open connections down (unblocking their handlers), join
-        every thread within ``timeout``, and re-raise a handler's unexpected error."""
-        self._stopping.set()
-        deadline = time.monotonic() + timeout
-        if self._acceptor is not None:
-            self._acceptor.join(max(0.0, deadline - time.monotonic()))
-        if self._listener is not None:
-            self._listener.close()
-        with self._lock:
-            for conn in self._open:
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        alive = [thread.name for thread in threads if thread.is_alive()]
-        if self._acceptor is not None and self._acceptor.is_alive():
-            alive.append(self._acceptor.name)
-        if alive:
-            raise RuntimeError(f"raw server threads still running after {timeout}s: {alive}")
-        if self.errors:
-            raise RuntimeError(f"a raw server handler failed: {self.errors[0]!r}") from (
-                self.errors[0]
-            )
 
 
 # Ready-made handlers -------------------------------------------------------------------
