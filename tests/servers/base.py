@@ -14,10 +14,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Generic, TypeVar
 
 __all__ = [
     "Listening",
     "Server",
+    "Serving",
     "client_sockets_to",
     "connect",
     "free_port",
@@ -59,18 +61,23 @@ class Server:
         return f"{host}:{self.port}"
 
 
-class Serving(abc.ABC):
-    """``with server as address:`` for a test server: start on entry, stop on exit."""
+_Started = TypeVar("_Started")
+
+
+class Serving(abc.ABC, Generic[_Started]):
+    """``with server as address:`` for a test server: start on entry, stop on exit.
+    ``start`` gives the address (``Serving[Server]``), or the server itself where it has
+    several (``Nginx``)."""
 
     @abc.abstractmethod
-    def start(self) -> Server:
+    def start(self) -> _Started:
         """Serve, and return the address once a request can be answered."""
 
     @abc.abstractmethod
     def stop(self) -> None:
         """Stop within bounded time; raise RuntimeError if the server failed."""
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> _Started:
         return self.start()
 
     def __exit__(
@@ -83,7 +90,8 @@ class Serving(abc.ABC):
 
 
 class Listening:
-    """What our threaded test servers share: the address once started, and URLs on it."""
+    """What our test servers with one address share: the address once started, and URLs
+    on it."""
 
     _server: Server | None = None
 

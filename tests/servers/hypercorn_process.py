@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, TypedDict
 
-from .base import Server, Serving, stop_process, wait_until_serving
+from .base import Listening, Server, Serving, stop_process, wait_until_serving
 from .listener import Listener, listen
 from .tls import TLSFiles
 
@@ -63,7 +63,7 @@ def _child_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH")}
 
 
-class HypercornProcess(Serving):
+class HypercornProcess(Listening, Serving[Server]):
     """:class:`.hypercorn_thread.HypercornThread`'s contract, served by ``python``.
 
     ``config`` values must be JSON-serialisable; an unknown setting fails start() with the
@@ -96,13 +96,6 @@ class HypercornProcess(Serving):
         self._listener: Listener | None = None
         self._stderr: IO[bytes] | None = None
         self._server: Server | None = None
-
-    @property
-    def server(self) -> Server:
-        """The address, once started."""
-        if self._server is None:
-            raise RuntimeError("not started")
-        return self._server
 
     def start(self) -> Server:
         """Start the child and return once a request has been answered."""

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from .base import Server, Serving
+from .base import Listening, Server, Serving
 from .hypercorn_process import HypercornProcess
 from .tls import TLSMaterial
 
@@ -27,7 +27,7 @@ class _Backend(Protocol):
     def stop(self, timeout: float = ...) -> None: ...
 
 
-class HypercornServer(Serving):
+class HypercornServer(Listening, Serving[Server]):
     """One hypercorn instance; use as a context manager or call :meth:`start`/:meth:`stop`.
 
     ``tls`` turns on TLS (with ``alpn`` offered), ``uds=True`` serves on a Unix socket in
@@ -77,13 +77,6 @@ class HypercornServer(Serving):
             config=config,
             startup_timeout=startup_timeout,
         )
-
-    @property
-    def server(self) -> Server:
-        """The address, once started."""
-        if self._server is None:
-            raise RuntimeError("not started")
-        return self._server
 
     def start(self) -> Server:
         """Start serving and return once a request has been answered."""

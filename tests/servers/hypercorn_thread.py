@@ -22,7 +22,7 @@ from hypercorn.config import Config
 from hypercorn.typing import Framework
 
 from .app import app
-from .base import Server, Serving, wait_until_serving
+from .base import Listening, Server, Serving, wait_until_serving
 from .listener import Listener, listen
 from .tls import TLSFiles, TLSMaterial
 
@@ -65,7 +65,7 @@ def _exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any])
     _LOGGER.error("hypercorn loop: %s", context.get("message"), exc_info=context.get("exception"))
 
 
-class HypercornThread(Serving):
+class HypercornThread(Listening, Serving[Server]):
     """One hypercorn instance; use as a context manager or call :meth:`start`/:meth:`stop`.
 
     ``tls`` turns on TLS (with ``alpn`` offered), ``uds=True`` serves on a Unix socket in
@@ -104,13 +104,6 @@ class HypercornThread(Serving):
         self._given_listener = listener
         self._own_listener: Listener | None = None
         self._server: Server | None = None
-
-    @property
-    def server(self) -> Server:
-        """The address, once started."""
-        if self._server is None:
-            raise RuntimeError("not started")
-        return self._server
 
     def _config(self) -> tuple[Config, Server]:
         config = Config()

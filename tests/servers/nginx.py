@@ -24,12 +24,11 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 import pytest
 
 from .app import pattern
-from .base import Server, free_port, stop_process, wait_until_serving
+from .base import Server, Serving, free_port, stop_process, wait_until_serving
 from .tls import TLSMaterial
 
 __all__ = ["INDEX_BODY", "Nginx", "find_nginx", "nginx_version", "require_nginx"]
@@ -74,7 +73,7 @@ def _running(process: subprocess.Popen[bytes]) -> Callable[[], bool]:
     return lambda: process.poll() is None
 
 
-class Nginx:
+class Nginx(Serving["Nginx"]):
     """One nginx process; :meth:`start` returns once both listeners answer.
 
     ``extra_http`` is inserted verbatim into the ``http`` block (e.g.
@@ -270,14 +269,3 @@ http {{
 
     def cleanup(self) -> None:
         shutil.rmtree(self.prefix, ignore_errors=True)
-
-    def __enter__(self) -> Nginx:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -31,7 +31,7 @@ CONNECT_OK = b"HTTP/1.1 200 Connection established\r\n\r\n"
 _STARTUP_ATTEMPTS = 3
 
 
-class Pproxy(Listening, Serving):
+class Pproxy(Listening, Serving[Server]):
     """pproxy on 127.0.0.1; ``tls`` makes it an https proxy. Use as a context manager."""
 
     def __init__(self, tls: TLSMaterial | None = None) -> None:

@@ -212,7 +212,7 @@ def test_hypercorn_stops_promptly_with_connections_left_open(
     assert_stops_promptly(HypercornServer(tls=tls_material), tls_material)
 
 
-def assert_stops_promptly(hypercorn: Serving, tls_material: TLSMaterial) -> None:
+def assert_stops_promptly(hypercorn: Serving[Server], tls_material: TLSMaterial) -> None:
     """With an idle HTTP/2 connection and a busy HTTP/1.1 one left open, stop() returns
     within 3 s and both connections end."""
     server = hypercorn.start()

@@ -21,7 +21,7 @@ from .base import Listening, Server, Serving
 __all__ = ["ThreadedServer"]
 
 
-class ThreadedServer(Listening, Serving):
+class ThreadedServer(Listening, Serving[Server]):
     name = "test"  # in thread names and in the errors of stop()
     scheme = "http"
 
