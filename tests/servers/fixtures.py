@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
 if TYPE_CHECKING:
     import trustme
 
-    from .base import Server
+    from .base import Server, Serving
     from .h2server import H2Behaviour, H2Server, H2ServerFactory
     from .hypercorn_server import HypercornServer
     from .nginx import Nginx
@@ -43,6 +43,19 @@ __all__ = [
     "tls_ca",
     "tls_material",
 ]
+
+
+def _stop_all(started: Sequence[Serving[Any]]) -> None:
+    """Stop a factory's servers, the last started first, and then raise the first failure:
+    one server that failed leaves none of the others running."""
+    errors: list[RuntimeError] = []
+    for server in reversed(started):
+        try:
+            server.stop()
+        except RuntimeError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
 
 
 class HypercornFactory(Protocol):
@@ -137,8 +150,7 @@ def hypercorn_server(tls_material: TLSMaterial) -> Iterator[HypercornFactory]:
         return address
 
     yield start
-    for server in reversed(started):
-        server.stop()
+    _stop_all(started)
 
 
 @pytest.fixture(scope="session")
@@ -187,14 +199,7 @@ def raw_server() -> Iterator[RawServerFactory]:
         return server
 
     yield start
-    errors: list[BaseException] = []
-    for server in reversed(started):
-        try:
-            server.stop()
-        except RuntimeError as exc:
-            errors.append(exc)
-    if errors:
-        raise errors[0]
+    _stop_all(started)
 
 
 @pytest.fixture
@@ -214,11 +219,4 @@ def h2_server(tls_material: TLSMaterial) -> Iterator[H2ServerFactory]:
         return server
 
     yield start
-    errors: list[BaseException] = []
-    for server in reversed(started):
-        try:
-            server.stop()
-        except RuntimeError as exc:
-            errors.append(exc)
-    if errors:
-        raise errors[0]
+    _stop_all(started)
