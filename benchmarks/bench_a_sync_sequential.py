@@ -106,13 +106,7 @@ SCENARIO = Scenario(
     title="(a) sync, sequential GETs (2,000-byte body) on one keep-alive connection",
     unit="req",
     cases=(
-        Case("sync", "ours", api012_client("ours"), "SyncConnectionPool().request"),
-        Case(
-            "sync",
-            "httpcore-0.12.3",
-            api012_client("httpcore-0.12.3"),
-            "SyncConnectionPool().request",
-        ),
+        *harness.api012_cases("sync", api012_client, "SyncConnectionPool().request"),
         Case("sync", "httpcore-1.0.9", httpcore_1, "ConnectionPool().request"),
         Case("sync", "urllib3", urllib3_client, "HTTPConnectionPool(maxsize=1).request"),
         Case("sync", "socket-floor", socket_floor, "a bare socket: sendall + recv, no parsing"),

@@ -8,14 +8,13 @@ completes for `stall_s` seconds is reported as a deadlock instead of a number.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import api012
 import harness
-from harness import Case, ChildConfig, Measurement, Scenario, Stopwatch, check
+from harness import Case, ChildConfig, Measurement, Scenario, check
 
 Get = Callable[[], Awaitable[tuple[int, int]]]
 
@@ -23,30 +22,7 @@ Get = Callable[[], Awaitable[tuple[int, int]]]
 async def concurrent(cfg: ChildConfig, get: Get) -> Measurement:
     """One warm-up request, then `tasks` tasks each doing requests/tasks GETs in sequence."""
     check(await get() == (200, harness.SMALL_BODY_SIZE), "warm-up GET / failed")
-    tasks = cfg.int("tasks")
-    per_task = cfg.int("requests") // tasks
-    progress = harness.Progress(per_task * tasks)
-    totals = {"bytes": 0, "bad": 0}
-
-    async def worker() -> None:
-        for _ in range(per_task):
-            status, size = await get()
-            totals["bytes"] += size
-            totals["bad"] += status != 200
-            progress.done += 1
-
-    async def all_workers() -> None:
-        await asyncio.gather(*(worker() for _ in range(tasks)))
-
-    with Stopwatch() as sw:
-        stalled = await harness.run_guarded(
-            all_workers(), progress, cfg.float("stall_s"), cfg.float("limit_s")
-        )
-    if stalled is not None:
-        harness.abandon(Measurement.failed("deadlock", stalled))
-    expected = progress.total * harness.SMALL_BODY_SIZE
-    check(totals["bad"] == 0 and totals["bytes"] == expected, f"bad results: {totals}")
-    return sw.measurement(progress.total)
+    return await harness.concurrent_gets(cfg, get)
 
 
 def api012_client(peer: str) -> Callable[[ChildConfig], Awaitable[Measurement]]:
@@ -98,13 +74,7 @@ SCENARIO = Scenario(
     title="(b) async (asyncio), 100 tasks share a pool of max 20 connections, GET 2,000 bytes",
     unit="req",
     cases=(
-        Case("async", "ours", api012_client("ours"), "AsyncConnectionPool(max_connections=20)"),
-        Case(
-            "async",
-            "httpcore-0.12.3",
-            api012_client("httpcore-0.12.3"),
-            "AsyncConnectionPool(max_connections=20)",
-        ),
+        *harness.api012_cases("async", api012_client, "AsyncConnectionPool(max_connections=20)"),
         Case("async", "httpcore-1.0.9", httpcore_1, "AsyncConnectionPool(max_connections=20)"),
         Case("async", "aiohttp", aiohttp_client, "ClientSession(TCPConnector(limit=20))"),
     ),

@@ -18,39 +18,9 @@ from typing import Any
 
 import api012
 import harness
-from harness import Case, ChildConfig, Measurement, Scenario, Stopwatch, check
-
-Get = Callable[[], Awaitable[tuple[int, int]]]
+from harness import Case, ChildConfig, Measurement, Scenario, check
 
 WINDOW = 2**24  # 16 MiB receive windows (connection and each stream)
-
-
-async def concurrent(cfg: ChildConfig, get: Get) -> Measurement:
-    """`tasks` tasks each doing requests/tasks GETs in sequence (after the client's warm-up)."""
-    tasks = cfg.int("tasks")
-    per_task = cfg.int("requests") // tasks
-    progress = harness.Progress(per_task * tasks)
-    totals = {"bytes": 0, "bad": 0}
-
-    async def worker() -> None:
-        for _ in range(per_task):
-            status, size = await get()
-            totals["bytes"] += size
-            totals["bad"] += status != 200 or size != harness.SMALL_BODY_SIZE
-            progress.done += 1
-
-    async def all_workers() -> None:
-        await asyncio.gather(*(worker() for _ in range(tasks)))
-
-    with Stopwatch() as sw:
-        stalled = await harness.run_guarded(
-            all_workers(), progress, cfg.float("stall_s"), cfg.float("limit_s")
-        )
-    if stalled is not None:
-        harness.abandon(Measurement.failed("deadlock", stalled))
-    expected = progress.total * harness.SMALL_BODY_SIZE
-    check(totals["bad"] == 0 and totals["bytes"] == expected, f"bad results: {totals}")
-    return sw.measurement(progress.total)
 
 
 # ----- httpcore 0.12 API (ours, httpcore 0.12.3) ----------------------------------------
@@ -66,7 +36,7 @@ def api012_client(peer: str) -> Callable[[ChildConfig], Awaitable[Measurement]]:
         async def get() -> tuple[int, int]:
             return await api012.arequest(pool, b"GET", target, hdrs)
 
-        result = await concurrent(cfg, get)
+        result = await harness.concurrent_gets(cfg, get)
         await pool.aclose()
         return result
 
@@ -90,7 +60,7 @@ async def httpcore_1(cfg: ChildConfig) -> Measurement:
         check(len(warm_up.content) == harness.SMALL_BODY_SIZE, "warm-up GET / failed")
         version = warm_up.extensions["http_version"]
         check(version == b"HTTP/2", f"the warm-up response came over {version!r}, not HTTP/2")
-        return await concurrent(cfg, get)
+        return await harness.concurrent_gets(cfg, get)
 
 
 # ----- h2-minimal: the h2 state machine on an asyncio protocol ---------------------------
@@ -231,7 +201,7 @@ async def h2_minimal(cfg: ChildConfig) -> Measurement:
             return status, len(body)
 
         check(await get() == (200, harness.SMALL_BODY_SIZE), "warm-up GET / failed")
-        return await concurrent(cfg, get)
+        return await harness.concurrent_gets(cfg, get)
     finally:
         client.close()
 
@@ -241,13 +211,7 @@ SCENARIO = Scenario(
     title="(c) async (asyncio), 100 tasks share ONE HTTP/2 connection (TLS), GET 2,000 bytes",
     unit="req",
     cases=(
-        Case("async", "ours", api012_client("ours"), "AsyncConnectionPool(http2=True)"),
-        Case(
-            "async",
-            "httpcore-0.12.3",
-            api012_client("httpcore-0.12.3"),
-            "AsyncConnectionPool(http2=True)",
-        ),
+        *harness.api012_cases("async", api012_client, "AsyncConnectionPool(http2=True)"),
         Case("async", "httpcore-1.0.9", httpcore_1, "AsyncConnectionPool(http2=True)"),
         Case("async", "h2-minimal", h2_minimal, "h2 + asyncio.Protocol, one connection"),
     ),

@@ -247,13 +247,7 @@ SCENARIO = Scenario(
     unit="MiB",
     cases=(
         # cleartext, HTTP/1.1: ratios divide ours
-        Case("sync", "ours", api012_sync("ours"), "SyncConnectionPool, iterate stream"),
-        Case(
-            "sync",
-            "httpcore-0.12.3",
-            api012_sync("httpcore-0.12.3"),
-            "SyncConnectionPool, iterate stream",
-        ),
+        *harness.api012_cases("sync", api012_sync, "SyncConnectionPool, iterate stream"),
         Case("sync", "httpcore-1.0.9", httpcore_1_sync(), "ConnectionPool.stream, iter_stream()"),
         Case("sync", "urllib3", urllib3_sync, "HTTPConnectionPool, stream(64 KiB)"),
         # TLS, HTTP/1.1 (ALPN http/1.1): ratios divide ours-h1-tls
@@ -264,13 +258,7 @@ SCENARIO = Scenario(
             httpcore_1_sync(tls=True),
             ("urllib3-tls", urllib3_sync_tls, "HTTPSConnectionPool, stream(64 KiB)"),
         ),
-        Case("async", "ours", api012_async("ours"), "AsyncConnectionPool, async for"),
-        Case(
-            "async",
-            "httpcore-0.12.3",
-            api012_async("httpcore-0.12.3"),
-            "AsyncConnectionPool, async for",
-        ),
+        *harness.api012_cases("async", api012_async, "AsyncConnectionPool, async for"),
         Case(
             "async",
             "httpcore-1.0.9",
@@ -294,13 +282,7 @@ SCENARIO = Scenario(
             reference="ours-h1-tls",
         ),
     ),
-    params={"repeat": 20},
-    quick_params={"repeat": 1},
-    units_param="repeat",
-    unit_scale=harness.LARGE_BODY_SIZE / harness.MIB,
-    rounds=7,
-    child_timeout_s=240,
-    quick_child_timeout_s=60,
+    **harness.LARGE_BODY_RUNS,
     notes=(
         "The *-tls clients download over TLS on the port that also speaks HTTP/2, offering "
         "only ALPN http/1.1; their ratio columns are ours-h1-tls ÷ client.",

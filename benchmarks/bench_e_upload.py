@@ -184,21 +184,11 @@ SCENARIO = Scenario(
     title="(e) 50 MiB streamed uploads: generator of 64 KiB chunks, Content-Length, one connection",
     unit="MiB",
     cases=(
-        Case("sync", "ours", api012_sync("ours"), "SyncConnectionPool, IteratorByteStream"),
-        Case(
-            "sync",
-            "httpcore-0.12.3",
-            api012_sync("httpcore-0.12.3"),
-            "SyncConnectionPool, IteratorByteStream",
-        ),
+        *harness.api012_cases("sync", api012_sync, "SyncConnectionPool, IteratorByteStream"),
         Case("sync", "httpcore-1.0.9", httpcore_1_sync, "ConnectionPool.request(content=gen)"),
         Case("sync", "urllib3", urllib3_sync, "HTTPConnectionPool.request(body=gen)"),
-        Case("async", "ours", api012_async("ours"), "AsyncConnectionPool, AsyncIteratorByteStream"),
-        Case(
-            "async",
-            "httpcore-0.12.3",
-            api012_async("httpcore-0.12.3"),
-            "AsyncConnectionPool, AsyncIteratorByteStream",
+        *harness.api012_cases(
+            "async", api012_async, "AsyncConnectionPool, AsyncIteratorByteStream"
         ),
         Case(
             "async",
@@ -208,13 +198,7 @@ SCENARIO = Scenario(
         ),
         Case("async", "aiohttp", aiohttp_async, "ClientSession.post(data=agen)"),
     ),
-    params={"repeat": 20},
-    quick_params={"repeat": 1},
-    units_param="repeat",
-    unit_scale=harness.LARGE_BODY_SIZE / harness.MIB,
-    rounds=7,
-    child_timeout_s=240,
-    quick_child_timeout_s=60,
+    **harness.LARGE_BODY_RUNS,
     notes=("The sink reads the whole body (into nginx's temp file) before it answers 200.",),
 )
 

@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -261,6 +261,37 @@ async def run_guarded(
     return None
 
 
+async def concurrent_gets(
+    cfg: ChildConfig, get: Callable[[], Awaitable[tuple[int, int]]]
+) -> Measurement:
+    """``tasks`` tasks each doing requests/tasks ``get()`` in sequence, watched by
+    ``run_guarded``; every one must answer (200, ``SMALL_BODY_SIZE``)."""
+    tasks = cfg.int("tasks")
+    per_task = cfg.int("requests") // tasks
+    progress = Progress(per_task * tasks)
+    totals = {"bytes": 0, "bad": 0}
+
+    async def worker() -> None:
+        for _ in range(per_task):
+            status, size = await get()
+            totals["bytes"] += size
+            totals["bad"] += status != 200 or size != SMALL_BODY_SIZE
+            progress.done += 1
+
+    async def all_workers() -> None:
+        await asyncio.gather(*(worker() for _ in range(tasks)))
+
+    with Stopwatch() as sw:
+        stalled = await run_guarded(
+            all_workers(), progress, cfg.float("stall_s"), cfg.float("limit_s")
+        )
+    if stalled is not None:
+        abandon(Measurement.failed("deadlock", stalled))
+    expected = progress.total * SMALL_BODY_SIZE
+    check(totals["bad"] == 0 and totals["bytes"] == expected, f"bad results: {totals}")
+    return sw.measurement(progress.total)
+
+
 def emit(result: Measurement) -> None:
     """Print the child's result line (the driver reads the last such line)."""
     versions: dict[str, str] = {}
@@ -305,6 +336,25 @@ class Case:
     @property
     def key(self) -> str:
         return f"{self.group}/{self.peer}"
+
+
+# (d) and (e): a run moves the 50 MiB body ``repeat`` times; results are in MiB.
+LARGE_BODY_RUNS: dict[str, Any] = {
+    "params": {"repeat": 20},
+    "quick_params": {"repeat": 1},
+    "units_param": "repeat",
+    "unit_scale": LARGE_BODY_SIZE / MIB,
+    "rounds": 7,
+    "child_timeout_s": 240,
+    "quick_child_timeout_s": 60,
+}
+
+
+def api012_cases(group: str, client: Callable[[str], ClientFn], api: str) -> tuple[Case, ...]:
+    """Ours and httpcore 0.12.3: one 0.12 API, so one client function and one description."""
+    return tuple(
+        Case(group, peer, client(peer), api) for peer in (REFERENCE_PEER, "httpcore-0.12.3")
+    )
 
 
 @dataclass(frozen=True)
