@@ -75,25 +75,13 @@ async def check_version(pool: Any, target: URL, hdrs: Headers, expected: str) ->
     status, _headers, body, ext = await pool.arequest(
         b"GET", target, headers=hdrs, stream=None, ext={}
     )
-    size = 0
-    try:
-        async for chunk in body:
-            size += len(chunk)
-    finally:
-        await body.aclose()
-    _check_warm_up(status, size, ext, expected)
+    _check_warm_up(status, await _adiscard(body), ext, expected)
 
 
 def check_version_sync(pool: Any, target: URL, hdrs: Headers, expected: str) -> None:
     """:func:`check_version` on a SyncConnectionPool."""
     status, _headers, body, ext = pool.request(b"GET", target, headers=hdrs, stream=None, ext={})
-    size = 0
-    try:
-        for chunk in body:
-            size += len(chunk)
-    finally:
-        body.close()
-    _check_warm_up(status, size, ext, expected)
+    _check_warm_up(status, _discard(body), ext, expected)
 
 
 def request(
@@ -104,13 +92,7 @@ def request(
     Returns (status, body size).
     """
     status, _headers, body, _ext = pool.request(method, target, headers=hdrs, stream=stream, ext={})
-    size = 0
-    try:
-        for chunk in body:
-            size += len(chunk)
-    finally:
-        body.close()
-    return status, size
+    return status, _discard(body)
 
 
 async def arequest(
@@ -120,10 +102,26 @@ async def arequest(
     status, _headers, body, _ext = await pool.arequest(
         method, target, headers=hdrs, stream=stream, ext={}
     )
+    return status, await _adiscard(body)
+
+
+def _discard(body: Any) -> int:
+    """Read a response body to its end and close it; how many bytes it had."""
+    size = 0
+    try:
+        for chunk in body:
+            size += len(chunk)
+    finally:
+        body.close()
+    return size
+
+
+async def _adiscard(body: Any) -> int:
+    """:func:`_discard` on an async body."""
     size = 0
     try:
         async for chunk in body:
             size += len(chunk)
     finally:
         await body.aclose()
-    return status, size
+    return size
