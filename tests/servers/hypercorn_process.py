@@ -18,8 +18,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, TypedDict
 
-from .base import Listening, Server, Serving, stop_process, wait_until_serving
-from .listener import Listener, listen
+from .base import Server, stop_process
+from .hypercorn_base import HypercornBase
+from .listener import Listener
 from .tls import TLSFiles
 
 __all__ = ["ChildSettings", "HypercornProcess"]
@@ -63,7 +64,7 @@ def _child_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH")}
 
 
-class HypercornProcess(Listening, Serving[Server]):
+class HypercornProcess(HypercornBase):
     """:class:`.hypercorn_thread.HypercornThread`'s contract, served by ``python``.
 
     ``config`` values must be JSON-serialisable; an unknown setting fails start() with the
@@ -81,17 +82,15 @@ class HypercornProcess(Listening, Serving[Server]):
         config: Mapping[str, object] | None = None,
         startup_timeout: float = 10.0,
     ) -> None:
-        if uds and tls is not None:
-            raise ValueError("the Unix-socket flavour is plain HTTP")
-        if host not in ("127.0.0.1", "::1"):
-            raise ValueError("test servers listen on loopback only")
+        super().__init__(
+            tls=tls,
+            alpn=alpn,
+            uds=uds,
+            host=host,
+            config=config,
+            startup_timeout=startup_timeout,
+        )
         self._python = python
-        self._tls = tls
-        self._alpn = list(alpn)
-        self._uds = uds
-        self._host = host
-        self._overrides = dict(config or {})
-        self._startup_timeout = startup_timeout
         self._process: subprocess.Popen[bytes] | None = None
         self._listener: Listener | None = None
         self._stderr: IO[bytes] | None = None
@@ -101,8 +100,7 @@ class HypercornProcess(Listening, Serving[Server]):
         """Start the child and return once a request has been answered."""
         if self._process is not None:
             raise RuntimeError("already started")
-        scheme = "https" if self._tls is not None else "http"
-        listener = self._listener = listen(host=self._host, uds=self._uds, scheme=scheme)
+        listener = self._listener = self._listen()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (kept until stop())
         try:
             self._process = self._spawn(listener)
@@ -111,17 +109,9 @@ class HypercornProcess(Listening, Serving[Server]):
             raise
         finally:
             listener.sock.close()  # the child holds the socket now
-        probe_context = None
-        if self._tls is not None:
-            probe_context = self._tls.client_context(alpn=["http/1.1"])
         process = self._process
         try:
-            wait_until_serving(
-                listener.server,
-                ssl_context=probe_context,
-                timeout=self._startup_timeout,
-                alive=lambda: process.poll() is None,
-            )
+            self._wait_until_serving(listener.server, alive=lambda: process.poll() is None)
         except BaseException as exc:
             self._kill()
             message = f"hypercorn did not start: {exc!r}{self._stderr_text()}"

@@ -22,8 +22,9 @@ from hypercorn.config import Config
 from hypercorn.typing import Framework
 
 from .app import app
-from .base import Listening, Server, Serving, wait_until_serving
-from .listener import Listener, listen
+from .base import Server
+from .hypercorn_base import HypercornBase
+from .listener import Listener
 from .tls import TLSFiles, TLSMaterial
 
 __all__ = ["HypercornThread"]
@@ -65,14 +66,11 @@ def _exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any])
     _LOGGER.error("hypercorn loop: %s", context.get("message"), exc_info=context.get("exception"))
 
 
-class HypercornThread(Listening, Serving[Server]):
-    """One hypercorn instance; use as a context manager or call :meth:`start`/:meth:`stop`.
-
-    ``tls`` turns on TLS (with ``alpn`` offered), ``uds=True`` serves on a Unix socket in
-    a fresh temp dir instead of TCP; ``config`` overrides any :class:`hypercorn.config.Config`
-    attribute (e.g. ``{"keep_alive_timeout": 1}``). ``listener``, a socket the parent of
-    a child process bound, is served instead of binding one; its temp dir stays the
-    parent's to remove.
+class HypercornThread(HypercornBase):
+    """One hypercorn instance in a thread; use as a context manager or call
+    :meth:`start`/:meth:`stop`. The options are :class:`.hypercorn_base.HypercornBase`'s;
+    ``listener``, a socket the parent of a child process bound, is served instead of
+    binding one; its temp dir stays the parent's to remove.
     """
 
     def __init__(
@@ -86,16 +84,14 @@ class HypercornThread(Listening, Serving[Server]):
         startup_timeout: float = 10.0,
         listener: Listener | None = None,
     ) -> None:
-        if uds and tls is not None:
-            raise ValueError("the Unix-socket flavour is plain HTTP")
-        if host not in ("127.0.0.1", "::1"):
-            raise ValueError("test servers listen on loopback only")
-        self._tls = tls
-        self._alpn = list(alpn)
-        self._uds = uds
-        self._host = host
-        self._overrides = dict(config or {})
-        self._startup_timeout = startup_timeout
+        super().__init__(
+            tls=tls,
+            alpn=alpn,
+            uds=uds,
+            host=host,
+            config=config,
+            startup_timeout=startup_timeout,
+        )
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._shutdown: asyncio.Event | None = None
@@ -125,9 +121,7 @@ class HypercornThread(Listening, Serving[Server]):
         # the file descriptor (detach() leaves nothing for this side to close twice).
         listener = self._given_listener
         if listener is None:
-            scheme = "https" if self._tls is not None else "http"
-            listener = listen(host=self._host, uds=self._uds, scheme=scheme)
-            self._own_listener = listener
+            listener = self._own_listener = self._listen()
         config.bind = [f"fd://{listener.sock.detach()}"]
         return config, listener.server
 
@@ -143,15 +137,7 @@ class HypercornThread(Listening, Serving[Server]):
         try:
             if not self._loop_ready.wait(self._startup_timeout):
                 raise TimeoutError("hypercorn's event loop did not start")
-            probe_context = None
-            if self._tls is not None:
-                probe_context = self._tls.client_context(alpn=["http/1.1"])
-            wait_until_serving(
-                server,
-                ssl_context=probe_context,
-                timeout=self._startup_timeout,
-                alive=self._thread.is_alive,
-            )
+            self._wait_until_serving(server, alive=self._thread.is_alive)
         except BaseException as exc:
             self.stop()
             if self._error is not None:
