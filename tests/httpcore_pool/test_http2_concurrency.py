@@ -13,6 +13,7 @@ import httpcore_interfaces
 from httpcore_interfaces import ConnectError
 from httpcore_pool import AsyncConnectionPool, SyncConnectionPool
 from httpcore_streams import PlainByteStream
+from tests.helpers.tasks import run_in_tasks
 from tests.helpers.threads import Workers, run_in_threads
 from tests.servers.h2server import H2Behaviour, H2Server, H2ServerFactory
 from tests.servers.nginx import Nginx
@@ -42,10 +43,7 @@ async def test_concurrent_requests_share_one_connection_from_the_start(
 ) -> None:
     server = h2_server()
     async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
-        with anyio.fail_after(20):
-            async with anyio.create_task_group() as tg:
-                for _ in range(50):
-                    tg.start_soon(get, pool, server.url("/"))
+        await run_in_tasks(50, get, pool, server.url("/"), timeout=20)
     assert server.stats.connections == 1
     assert server.stats.streams_received == 50
 
@@ -56,10 +54,7 @@ async def test_max_concurrent_streams_is_respected(
 ) -> None:
     server = h2_server(H2Behaviour(max_concurrent_streams=2))
     async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
-        with anyio.fail_after(20):
-            async with anyio.create_task_group() as tg:
-                for _ in range(10):
-                    tg.start_soon(get, pool, server.url("/slow?delay=0.05"))
+        await run_in_tasks(10, get, pool, server.url("/slow?delay=0.05"), timeout=20)
     assert server.stats.streams_received == 10
     assert server.stats.max_concurrent_streams_seen <= 2
     assert server.stats.connections == 1
@@ -95,10 +90,7 @@ async def test_nginx_goaway_after_50_requests_is_survived(
                 assert len(await get(pool, nginx.https.url("/"))) == 2000
                 done += 1
 
-        with anyio.fail_after(60):
-            async with anyio.create_task_group() as tg:
-                for _ in range(100):
-                    tg.start_soon(worker)
+        await run_in_tasks(100, worker, timeout=60)
     assert done == 1000
 
 
@@ -137,10 +129,7 @@ async def test_requests_held_back_for_a_failed_connect_fail_too(h2_context: ssl.
             failures.append(exc)
 
     async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
-        with anyio.fail_after(10):
-            async with anyio.create_task_group() as tg:
-                for _ in range(5):
-                    tg.start_soon(attempt, pool)
+        await run_in_tasks(5, attempt, pool, timeout=10)
         assert await pool.get_connection_info() == {}
     assert len(failures) == 5
 
@@ -159,10 +148,7 @@ async def test_many_downloads_at_once_do_not_spend_the_connection_window(
         sizes.append(len(await get(pool, server.url(f"/bytes?size={size}"))))
 
     async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
-        with anyio.fail_after(30):
-            async with anyio.create_task_group() as tg:
-                for _ in range(24):
-                    tg.start_soon(download)
+        await run_in_tasks(24, download, timeout=30)
     assert sizes == [size] * 24
     assert server.stats.connections == 1
 
@@ -180,10 +166,7 @@ async def test_an_idle_connection_closed_by_the_server_teaches_no_stream_limit(
             for _ in range(3):
                 await get(pool, server.url("/"))
             await anyio.sleep(1.5)  # the server closes the idle connection after 0.5 s
-            with anyio.fail_after(10):
-                async with anyio.create_task_group() as tg:
-                    for _ in range(12):
-                        tg.start_soon(get, pool, server.url("/slow?delay=0.2"))
+            await run_in_tasks(12, get, pool, server.url("/slow?delay=0.2"), timeout=10)
         # Taught a limit of 3, no connection would have carried more than 3 at once.
         assert server.stats.max_concurrent_streams_seen > 3
     finally:

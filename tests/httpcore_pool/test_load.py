@@ -9,11 +9,11 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-import anyio
 import pytest
 
 import httpcore_interfaces
 from httpcore_pool import AsyncConnectionPool, SyncConnectionPool
+from tests.helpers.tasks import run_in_tasks
 from tests.helpers.threads import run_in_threads
 from tests.servers.base import client_sockets_to
 from tests.servers.raw import KeepAlive, RawServerFactory
@@ -49,10 +49,7 @@ async def test_1000_requests_from_100_tasks_on_a_pool_of_10(raw_server: RawServe
                 except DOCUMENTED as exc:
                     outcomes[type(exc).__name__] += 1
 
-        with anyio.fail_after(60):
-            async with anyio.create_task_group() as tg:
-                for _ in range(100):
-                    tg.start_soon(worker)
+        await run_in_tasks(100, worker, timeout=60)
         info = await pool.get_connection_info()
         assert all("ACTIVE" not in s for states in info.values() for s in states), info
         assert sum(len(states) for states in info.values()) <= 10
