@@ -40,6 +40,7 @@ __all__ = [
     "StallAfterRequest",
     "StallMidBody",
     "SwitchingProtocols",
+    "answer_in_part",
     "close_after_request",
     "close_connection",
     "response",
@@ -308,6 +309,17 @@ def close_after_request(conn: socket.socket, index: int) -> None:
     RequestReader(conn).read_request()
 
 
+def answer_in_part(conn: socket.socket, declared: int, sent: int) -> bool:
+    """Read the request, then send a head announcing ``declared`` body bytes and ``sent``
+    of them; False when the client sent no request."""
+    if RequestReader(conn).read_request() is None:
+        return False
+    head = response(body=b"", content_length=False)
+    conn.sendall(head[:-2] + f"Content-Length: {declared}\r\n\r\n".encode())
+    conn.sendall(b"x" * sent)
+    return True
+
+
 @dataclass
 class CloseMidBody:
     """Announce ``declared`` body bytes, send ``sent`` of them, close."""
@@ -316,11 +328,7 @@ class CloseMidBody:
     sent: int = 100
 
     def __call__(self, conn: socket.socket, index: int) -> None:
-        if RequestReader(conn).read_request() is None:
-            return
-        head = response(body=b"", content_length=False)
-        conn.sendall(head[:-2] + f"Content-Length: {self.declared}\r\n\r\n".encode())
-        conn.sendall(b"x" * self.sent)
+        answer_in_part(conn, self.declared, self.sent)
 
 
 @dataclass
@@ -353,12 +361,8 @@ class StallMidBody(StallAfterRequest):
     sent: int = 100
 
     def __call__(self, conn: socket.socket, index: int) -> None:
-        if RequestReader(conn).read_request() is None:
-            return
-        head = response(body=b"", content_length=False)
-        conn.sendall(head[:-2] + f"Content-Length: {self.declared}\r\n\r\n".encode())
-        conn.sendall(b"x" * self.sent)
-        self._stall(conn)
+        if answer_in_part(conn, self.declared, self.sent):
+            self._stall(conn)
 
 
 @dataclass
