@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "unasync.py"
+from tests.helpers.scripts import load_script
 
 ASYNC_SOURCE = """\
 class AsyncThing(AsyncHTTPTransport):
@@ -31,12 +30,7 @@ class SyncThing(SyncHTTPTransport):
 
 @pytest.fixture(scope="module")
 def unasync() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("unasync_script", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("unasync")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -10,7 +9,8 @@ from typing import Any
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "version_skew.py"
+from tests.helpers.scripts import load_script
+
 COMMIT = "e20632a640cc78ab2e7ec09b5a226ae68af701d0"
 NAMES = ("interfaces", "streams", "pool", "proxy")
 FIRST = {f"httpcore-{name}": "1.0.0" for name in NAMES} | {"httpcore": "0.12.4"}
@@ -18,13 +18,7 @@ FIRST = {f"httpcore-{name}": "1.0.0" for name in NAMES} | {"httpcore": "0.12.4"}
 
 @pytest.fixture(scope="module")
 def skew() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("version_skew_script", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("version_skew")
 
 
 def releases_file(tmp_path: Path, *extra: dict[str, str]) -> Path:
