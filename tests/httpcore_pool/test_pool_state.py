@@ -5,31 +5,10 @@ from __future__ import annotations
 import pytest
 
 from httpcore_pool._pool_state import Outcome, PoolState, Waiter
+from tests.helpers.fake_connection import FakeConnection as Conn
 
 A = (b"http", b"a.example", 80)
 B = (b"http", b"b.example", 80)
-
-
-class Conn:
-    """Stands in for a connection: it answers what the state asks, as it is told to."""
-
-    def __init__(self, name: str, *, streams: int = 1) -> None:
-        self.name = name
-        self.streams = streams
-        self.alive = True
-        self.reusable = True
-
-    def capacity(self) -> int:
-        return self.streams
-
-    def keeps_alive(self) -> bool:
-        return self.alive
-
-    def is_reusable(self) -> bool:
-        return self.reusable
-
-    def __repr__(self) -> str:
-        return self.name
 
 
 def release(state: PoolState[Conn], conn: Conn, *, reusable: bool, now: float) -> Outcome[Conn]:

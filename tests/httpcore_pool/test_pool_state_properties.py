@@ -8,38 +8,14 @@ origins. After every step the bookkeeping must add up.
 
 from __future__ import annotations
 
-import itertools
-
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from httpcore_pool._pool_state import Outcome, PoolState, Waiter
+from tests.helpers.fake_connection import FakeConnection as Conn
 
 ORIGINS = [(b"http", b"a.example", 80), (b"http", b"b.example", 80)]
-
-
-class Conn:
-    """``streams``: 0 for HTTP/1.1, else the multiplexed capacity, 0 again once going away."""
-
-    _ids = itertools.count()
-
-    def __init__(self, streams: int) -> None:
-        self.id = next(self._ids)
-        self.streams = streams
-        self.alive = True
-
-    def capacity(self) -> int:
-        return self.streams
-
-    def keeps_alive(self) -> bool:
-        return self.alive
-
-    def is_reusable(self) -> bool:
-        return True
-
-    def __repr__(self) -> str:
-        return f"Conn({self.id})"
 
 
 class PoolStateMachine(RuleBasedStateMachine):
@@ -143,7 +119,7 @@ class PoolStateMachine(RuleBasedStateMachine):
         may_multiplex = id(waiter) in self.http2
         multiplexed = may_multiplex and streams > 0
         if success:
-            connection = Conn(streams if multiplexed else 1)
+            connection = Conn(streams=streams if multiplexed else 1)
             if multiplexed:
                 self.multiplexed.add(connection)
             elif may_multiplex:
