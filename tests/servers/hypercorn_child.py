@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .base import Server
+from .hypercorn_base import HypercornOptions
 from .hypercorn_process import ChildSettings
 from .hypercorn_thread import HypercornThread
 from .listener import Listener
@@ -30,13 +31,13 @@ def main(argv: Sequence[str]) -> int:
             Path(paths["ca_cert_path"]), Path(paths["cert_chain_path"]), Path(paths["key_path"])
         )
     listener = Listener(socket.socket(fileno=settings["fd"]), Server(**settings["server"]))
-    hypercorn = HypercornThread(
+    options = HypercornOptions(
         tls=tls,
         alpn=settings["alpn"],
         config=settings["config"],
         startup_timeout=settings["startup_timeout"],
-        listener=listener,
     )
+    hypercorn = HypercornThread(options, listener=listener)
     hypercorn.start()
     sys.stdin.buffer.read()  # until the parent closes it, or exits
     hypercorn.stop()

@@ -14,14 +14,12 @@ import logging
 import os
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, TypedDict
 
 from .base import Server, stop_process
-from .hypercorn_base import HypercornBase
+from .hypercorn_base import HypercornBase, HypercornOptions
 from .listener import Listener
-from .tls import TLSFiles
 
 __all__ = ["ChildSettings", "HypercornProcess"]
 
@@ -71,25 +69,8 @@ class HypercornProcess(HypercornBase):
     child's traceback.
     """
 
-    def __init__(
-        self,
-        python: str,
-        *,
-        tls: TLSFiles | None = None,
-        alpn: Sequence[str] = ("h2", "http/1.1"),
-        uds: bool = False,
-        host: str = "127.0.0.1",
-        config: Mapping[str, object] | None = None,
-        startup_timeout: float = 10.0,
-    ) -> None:
-        super().__init__(
-            tls=tls,
-            alpn=alpn,
-            uds=uds,
-            host=host,
-            config=config,
-            startup_timeout=startup_timeout,
-        )
+    def __init__(self, python: str, options: HypercornOptions | None = None) -> None:
+        super().__init__(options or HypercornOptions())
         self._python = python
         self._process: subprocess.Popen[bytes] | None = None
         self._listener: Listener | None = None
@@ -125,11 +106,11 @@ class HypercornProcess(HypercornBase):
     def _spawn(self, listener: Listener) -> subprocess.Popen[bytes]:
         fd = listener.sock.fileno()
         tls = None
-        if self._tls is not None:
+        if (files := self.options.tls) is not None:
             tls = TLSPaths(
-                ca_cert_path=str(self._tls.ca_cert_path),
-                cert_chain_path=str(self._tls.cert_chain_path),
-                key_path=str(self._tls.key_path),
+                ca_cert_path=str(files.ca_cert_path),
+                cert_chain_path=str(files.cert_chain_path),
+                key_path=str(files.key_path),
             )
         settings = ChildSettings(
             fd=fd,
@@ -140,9 +121,9 @@ class HypercornProcess(HypercornBase):
                 uds=listener.server.uds,
             ),
             tls=tls,
-            alpn=self._alpn,
-            config=self._overrides,
-            startup_timeout=self._startup_timeout,
+            alpn=list(self.options.alpn),
+            config=dict(self.options.config),
+            startup_timeout=self.options.startup_timeout,
         )
         return subprocess.Popen(
             [self._python, "-m", "tests.servers.hypercorn_child", json.dumps(settings)],

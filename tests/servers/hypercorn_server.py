@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from .base import Listening, Server, Serving
+from .hypercorn_base import HypercornOptions
 from .hypercorn_process import HypercornProcess
 from .tls import TLSMaterial
 
@@ -28,11 +30,9 @@ class _Backend(Protocol):
 
 
 class HypercornServer(Listening, Serving[Server]):
-    """One hypercorn instance; use as a context manager or call :meth:`start`/:meth:`stop`.
-
-    ``tls`` turns on TLS (with ``alpn`` offered), ``uds=True`` serves on a Unix socket in
-    a fresh temp dir instead of TCP; ``config`` overrides any :class:`hypercorn.config.Config`
-    attribute (e.g. ``{"keep_alive_timeout": 1}``; JSON values, for the child process).
+    """One hypercorn instance, in a thread or (see ``PYTHON_VARIABLE``) a child process;
+    use as a context manager or call :meth:`start`/:meth:`stop`. The arguments are
+    :class:`.hypercorn_base.HypercornOptions`'.
     """
 
     def __init__(
@@ -47,16 +47,17 @@ class HypercornServer(Listening, Serving[Server]):
     ) -> None:
         self._backend: _Backend
         self._server: Server | None = None
+        options = HypercornOptions(
+            tls=tls,
+            alpn=alpn,
+            uds=uds,
+            host=host,
+            config=config or {},
+            startup_timeout=startup_timeout,
+        )
         if python := os.environ.get(PYTHON_VARIABLE):
-            self._backend = HypercornProcess(
-                python,
-                tls=None if tls is None else tls.files,
-                alpn=alpn,
-                uds=uds,
-                host=host,
-                config=config,
-                startup_timeout=startup_timeout,
-            )
+            files = None if tls is None else tls.files  # the child gets paths, as JSON
+            self._backend = HypercornProcess(python, replace(options, tls=files))
             return
         try:
             # Imported here: only this mode needs hypercorn installed.
@@ -69,14 +70,7 @@ class HypercornServer(Listening, Serving[Server]):
                 f"{PYTHON_VARIABLE} to a Python that has hypercorn and trustme to run it "
                 "in a child process"
             ) from exc
-        self._backend = HypercornThread(
-            tls=tls,
-            alpn=alpn,
-            uds=uds,
-            host=host,
-            config=config,
-            startup_timeout=startup_timeout,
-        )
+        self._backend = HypercornThread(options)
 
     def start(self) -> Server:
         """Start serving and return once a request has been answered."""

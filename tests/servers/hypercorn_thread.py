@@ -14,7 +14,6 @@ import logging
 import socket
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from hypercorn.asyncio import serve
@@ -23,9 +22,8 @@ from hypercorn.typing import Framework
 
 from .app import app
 from .base import Server
-from .hypercorn_base import HypercornBase
+from .hypercorn_base import HypercornBase, HypercornOptions
 from .listener import Listener
-from .tls import TLSFiles, TLSMaterial
 
 __all__ = ["HypercornThread"]
 
@@ -68,30 +66,12 @@ def _exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any])
 
 class HypercornThread(HypercornBase):
     """One hypercorn instance in a thread; use as a context manager or call
-    :meth:`start`/:meth:`stop`. The options are :class:`.hypercorn_base.HypercornBase`'s;
-    ``listener``, a socket the parent of a child process bound, is served instead of
-    binding one; its temp dir stays the parent's to remove.
+    :meth:`start`/:meth:`stop`. ``listener``, a socket the parent of a child process bound,
+    is served instead of binding one; its temp dir stays the parent's to remove.
     """
 
-    def __init__(
-        self,
-        *,
-        tls: TLSMaterial | TLSFiles | None = None,
-        alpn: Sequence[str] = ("h2", "http/1.1"),
-        uds: bool = False,
-        host: str = "127.0.0.1",
-        config: Mapping[str, object] | None = None,
-        startup_timeout: float = 10.0,
-        listener: Listener | None = None,
-    ) -> None:
-        super().__init__(
-            tls=tls,
-            alpn=alpn,
-            uds=uds,
-            host=host,
-            config=config,
-            startup_timeout=startup_timeout,
-        )
+    def __init__(self, options: HypercornOptions, *, listener: Listener | None = None) -> None:
+        super().__init__(options)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._shutdown: asyncio.Event | None = None
@@ -108,11 +88,11 @@ class HypercornThread(HypercornBase):
         config.graceful_timeout = _GRACE
         # Keep the client's header casing so /headers shows what was really sent.
         config.h11_pass_raw_headers = True
-        if self._tls is not None:
-            config.certfile = str(self._tls.cert_chain_path)
-            config.keyfile = str(self._tls.key_path)
-            config.alpn_protocols = self._alpn
-        for name, value in self._overrides.items():
+        if (tls := self.options.tls) is not None:
+            config.certfile = str(tls.cert_chain_path)
+            config.keyfile = str(tls.key_path)
+            config.alpn_protocols = list(self.options.alpn)
+        for name, value in self.options.config.items():
             if not hasattr(config, name):
                 raise AttributeError(f"hypercorn Config has no attribute {name!r}")
             setattr(config, name, value)
@@ -135,7 +115,7 @@ class HypercornThread(HypercornBase):
         )
         self._thread.start()
         try:
-            if not self._loop_ready.wait(self._startup_timeout):
+            if not self._loop_ready.wait(self.options.startup_timeout):
                 raise TimeoutError("hypercorn's event loop did not start")
             self._wait_until_serving(server, alive=self._thread.is_alive)
         except BaseException as exc:

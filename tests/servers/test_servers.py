@@ -23,6 +23,7 @@ from . import nginx as nginx_module
 from .app import HELLO, SLOW_BODY, chunked_body, pattern
 from .base import Server, Serving, connect, http_get
 from .fixtures import HypercornFactory
+from .hypercorn_base import HypercornOptions
 from .hypercorn_process import HypercornProcess
 from .hypercorn_server import PYTHON_VARIABLE, HypercornServer
 from .nginx import INDEX_BODY, Nginx
@@ -240,7 +241,7 @@ def test_hypercorn_process_serves_each_flavour(peer_python: str, tls_material: T
     with pytest.raises(ConnectionRefusedError):
         connect(server, timeout=1)  # the child closed the listening socket
 
-    hypercorn = HypercornProcess(peer_python, tls=tls_material.files)
+    hypercorn = HypercornProcess(peer_python, HypercornOptions(tls=tls_material.files))
     server = hypercorn.start()
     try:
         context = tls_material.client_context(alpn=["h2", "http/1.1"])
@@ -250,7 +251,7 @@ def test_hypercorn_process_serves_each_flavour(peer_python: str, tls_material: T
     finally:
         hypercorn.stop()
 
-    hypercorn = HypercornProcess(peer_python, uds=True)
+    hypercorn = HypercornProcess(peer_python, HypercornOptions(uds=True))
     server = hypercorn.start()
     try:
         assert server.uds is not None
@@ -263,11 +264,13 @@ def test_hypercorn_process_serves_each_flavour(peer_python: str, tls_material: T
 def test_hypercorn_process_stops_promptly_with_connections_left_open(
     peer_python: str, tls_material: TLSMaterial
 ) -> None:
-    assert_stops_promptly(HypercornProcess(peer_python, tls=tls_material.files), tls_material)
+    assert_stops_promptly(
+        HypercornProcess(peer_python, HypercornOptions(tls=tls_material.files)), tls_material
+    )
 
 
 def test_hypercorn_process_reports_the_childs_stderr(peer_python: str) -> None:
-    hypercorn = HypercornProcess(peer_python, config={"no_such_setting": 1})
+    hypercorn = HypercornProcess(peer_python, HypercornOptions(config={"no_such_setting": 1}))
     with pytest.raises(RuntimeError, match="no attribute 'no_such_setting'"):
         hypercorn.start()
     hypercorn.stop()  # nothing left to stop
