@@ -107,8 +107,9 @@ def _answer(method: str, target: bytes, upload: Digest) -> tuple[int, bytes]:
 # HTTP/1.1 --------------------------------------------------------------------------------
 
 
-class H1Server:
-    """One coroutine per connection; reads each whole request, then misbehaves or not."""
+class Misbehaving:
+    """What each server keeps: the faults it draws from, the violations of the client it
+    counts, and the live transports, to end every connection on the way out."""
 
     def __init__(
         self, faults: Faults, violations: Counter[str], live: set[asyncio.WriteTransport]
@@ -116,6 +117,10 @@ class H1Server:
         self.faults = faults
         self.violations = violations
         self.live = live
+
+
+class H1Server(Misbehaving):
+    """One coroutine per connection; reads each whole request, then misbehaves or not."""
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.live.add(writer.transport)
@@ -205,15 +210,13 @@ class _Stream:
     responding: bool = False  # headers sent
 
 
-class H2Protocol(asyncio.Protocol):
+class H2Protocol(Misbehaving, asyncio.Protocol):
     """One HTTP/2 connection: h2 events in, frames (and faults) out."""
 
     def __init__(
         self, faults: Faults, violations: Counter[str], live: set[asyncio.WriteTransport]
     ) -> None:
-        self.faults = faults
-        self.violations = violations
-        self.live = live
+        super().__init__(faults, violations, live)
         self.h2 = H2Connection(H2Configuration(client_side=False, header_encoding=None))
         self.transport: asyncio.Transport | None = None  # None once we closed it
         self.connection: asyncio.WriteTransport | None = None  # kept for connection_lost
