@@ -130,7 +130,21 @@ class Request:
 
     def host_header(self) -> bytes:
         """The ``Host`` value for this URL: the port only when it is not the default."""
-        return authority(self.origin, default_port=False)
+        origin = self.origin
+        if type(origin[1]) is not bytes or type(origin[2]) is not int:
+            return authority(origin, default_port=False)
+        host = _HOST_HEADERS.get(origin)
+        if host is None:
+            if len(_HOST_HEADERS) >= _HOST_HEADERS_KEPT:
+                _HOST_HEADERS.clear()
+            host = _HOST_HEADERS[origin] = authority(origin, default_port=False)
+        return host
+
+
+# The Host values of recent origins, asked for on every request. Only origins of plain
+# bytes and int are kept: an equal origin of subclasses may spell its value differently.
+_HOST_HEADERS: dict[Origin, bytes] = {}
+_HOST_HEADERS_KEPT = 256
 
 
 def keepalive_limit(max_keepalive_connections: int | None, max_keepalive: int | None) -> int | None:

@@ -158,7 +158,13 @@ class AsyncEvent:
         if self._is_set:
             return True
         if timeout is None:
-            await self._wait()
+            loop = _asyncio_loop()
+            if loop is None:
+                await self._wait()
+            else:  # as _wait, one coroutine fewer: every queued request waits here
+                future: asyncio.Future[None] = loop.create_future()
+                self._waiter = future
+                await future
             return True
         with anyio.move_on_after(timeout):
             await self._wait()

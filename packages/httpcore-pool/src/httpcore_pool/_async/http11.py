@@ -31,6 +31,9 @@ logger = get_logger(__name__)
 MAX_HEAD_SIZE = 64 * 1024
 
 
+_HTTP_VERSIONS = {b"1.1": "HTTP/1.1", b"1.0": "HTTP/1.0"}
+
+
 class State(enum.Enum):
     ACTIVE = "ACTIVE"
     IDLE = "IDLE"
@@ -68,13 +71,15 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
         try:
             await self._send_request(request)
             with traced("http11.receive_response_headers", logger, request.trace) as trace:
-                head = await self._receive_response_head(request.timeouts.read)
+                head = await self._next_event(request.timeouts.read)
+                assert isinstance(head, ResponseHead)
                 trace.info["status_code"] = head.status_code
         except BaseException:
             await self.close_for(request)
             raise
         ext = {
-            "http_version": "HTTP/" + head.http_version.decode("ascii"),
+            "http_version": _HTTP_VERSIONS.get(head.http_version)
+            or "HTTP/" + head.http_version.decode("ascii"),
             "reason": head.reason.decode("ascii", errors="replace"),
         }
         return head.status_code, head.headers, HTTP11ResponseStream(self, request), ext
@@ -120,6 +125,7 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
     # -- receiving ---------------------------------------------------------------------
 
     async def _next_event(self, timeout: float | None) -> ResponseHead | bytes | object:
+        """The protocol's next event, reading until it has one."""
         protocol = self._protocol
         while True:
             event = protocol.next_event()
@@ -140,29 +146,26 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
         if self.state is State.CLOSED:
             raise ReadError("The connection was closed (the pool was closed) during the read.")
 
-    async def _receive_response_head(self, timeout: float | None) -> ResponseHead:
-        event = await self._next_event(timeout)
-        assert isinstance(event, ResponseHead)
-        return event
-
     async def receive_body_chunk(self, timeout: float | None) -> bytes | None:
         """The next piece of the response body, or None at its end."""
-        event = await self._next_event(timeout)
+        event: object = self._protocol.next_event()  # mostly buffered already: no coroutine
+        if event is NEED_DATA:
+            event = await self._next_event(timeout)
         if event is END:
             return None
         assert isinstance(event, bytes)
         return event
 
-    async def response_closed(self, request: Request) -> None:
-        """Reuse the connection if both sides completed their message and the server sent
-        nothing more, else close it."""
+    def keep_for_next_request(self) -> bool:
+        """Whether the connection is idle again, ready for reuse: both sides completed
+        their message and the server sent nothing more. If not, it must be closed."""
         protocol = self._protocol
         protocol.finish_buffered()
         if protocol.reusable():
             protocol.start_next_cycle()
             self.state = State.IDLE
-        else:
-            await self.close_for(request)
+            return True
+        return False
 
 
 class HTTP11ResponseStream(AsyncByteStream):
@@ -200,4 +203,5 @@ class HTTP11ResponseStream(AsyncByteStream):
             self._closed = True
             self._trace.closed()
             with traced("http11.response_closed", logger, self._request.trace):
-                await self._connection.response_closed(self._request)
+                if not self._connection.keep_for_next_request():
+                    await self._connection.close_for(self._request)

@@ -130,12 +130,15 @@ class AsyncIOStream(AsyncDeliveringStream):
     async def read(self, max_bytes: int, timeout: float | None) -> bytes:
         protocol = self._protocol
         if not protocol.chunks and not protocol.eof:
-            with READ.mapping(timeout=timeout):
-                if timeout is None:
-                    await self._wait_readable()
+            try:  # the cheap form of READ.mapping(): every read of a response waits here
+                if timeout is None:  # as _wait_readable, one coroutine fewer
+                    waiter = protocol.read_waiter = self._loop.create_future()
+                    await waiter
                 else:
                     with anyio.fail_after(timeout):
                         await self._wait_readable()
+            except READ.catches as exc:
+                raise READ.error(exc, timeout=timeout) from exc
         if protocol.chunks:
             data = protocol.chunks.popleft()
             if len(data) > max_bytes:
