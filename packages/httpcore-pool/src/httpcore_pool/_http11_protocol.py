@@ -131,15 +131,22 @@ class HTTP11Protocol:
         """
         parts = [method, b" ", target, b" HTTP/1.1\r\n"]
         hosts = 0
+        framing = False  # a header that may be one of _framing_of's: most GETs have none
         for name, value in headers:
             parts += (name, b": ", value, b"\r\n")
-            if len(name) == 4 and name.lower() == b"host":
+            size = len(name)
+            if size == 4 and name.lower() == b"host":
                 hosts += 1
-            elif len(name) == 7 and name.lower() == b"upgrade" and _has_a_token(value):
+            elif size == 7 and name.lower() == b"upgrade" and _has_a_token(value):
                 self._upgrade_asked = True
-        length, self._send_chunked, close, _ = _framing_of(headers, LocalProtocolError)
-        if close:
-            self._keep_alive = False
+            elif size in _FRAMING_NAME_LENGTHS:
+                framing = True
+        if framing:
+            length, self._send_chunked, close, _ = _framing_of(headers, LocalProtocolError)
+            if close:
+                self._keep_alive = False
+        else:
+            length = None
         if hosts > 1:
             raise LocalProtocolError("Found multiple Host headers")
         if not hosts:

@@ -33,6 +33,8 @@ __all__ = [
 
 DEFAULT_PORTS = {b"http": 80, b"https": 443}
 IDEMPOTENT_METHODS = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
+# Tokens all, so a request with one of them needs no regex to check its method.
+_METHODS = IDEMPOTENT_METHODS | {b"POST", b"PATCH", b"CONNECT"}
 # Each key with the name its errors give it.
 _TIMEOUT_KEYS = tuple(
     (key, f'ext["timeout"]["{key}"]') for key in ("connect", "read", "write", "pool")
@@ -179,7 +181,7 @@ def origin_to_str(origin: Origin) -> str:
 def _check_method(method: Any) -> bytes:
     if not isinstance(method, bytes):
         raise TypeError(f"method must be bytes, not {type(method).__name__}")
-    if not _TOKEN.fullmatch(method):
+    if method not in _METHODS and not _TOKEN.fullmatch(method):
         raise LocalProtocolError(f"Invalid method {method!r}: it must be a non-empty token")
     return method
 
@@ -227,7 +229,7 @@ def check_origin(
         for part, value in parts:  # else: subclasses, errors
             if not isinstance(value, bytes):
                 raise TypeError(f"{name} {part} must be bytes, not {type(value).__name__}")
-    if port is not None and not port_last:
+    if port is not None and not port_last and not (type(port) is int and 0 < port < 65536):
         _check_port(name, port)
     default_port = DEFAULT_PORTS.get(scheme)
     if default_port is None:

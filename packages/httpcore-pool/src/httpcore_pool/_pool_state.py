@@ -162,7 +162,8 @@ class PoolState(Generic[C]):
         to_close = self._expire(now)
         waiter: Waiter[C] = Waiter(origin, may_multiplex=may_multiplex)
         if reuse:
-            for connection in list(self._multiplexed.get(origin, ())):
+            multiplexed = self._multiplexed.get(origin)
+            for connection in list(multiplexed) if multiplexed else ():
                 capacity = connection.capacity()
                 if self._in_use[connection] < capacity:
                     self._take(connection)

@@ -93,7 +93,7 @@ class RetryPolicy:
     def __init__(self, *, idempotent: bool) -> None:
         self._idempotent = idempotent
         self._spent = 0
-        self._used: set[Reason] = set()
+        self._used: frozenset[Reason] | set[Reason] = frozenset()  # a set once used
         self.reuse = True
 
     def decide(self, failure: Failure) -> Verdict:
@@ -109,7 +109,7 @@ class RetryPolicy:
         if self._spent + rule.cost > REFUSAL_BUDGET:
             return Verdict.GIVE_UP
         assert failure.reason is not None
-        self._used.add(failure.reason)
+        self._used = {*self._used, failure.reason}
         self._spent += rule.cost
         if rule.new_connection:
             self.reuse = False

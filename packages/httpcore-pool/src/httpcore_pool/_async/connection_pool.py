@@ -143,7 +143,35 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         stream: AsyncByteStream | None = None,
         ext: dict[str, Any] | None = None,
     ) -> tuple[int, Headers, AsyncByteStream, dict[str, Any]]:
-        return await self._send(self._prepare(Request(method, url, headers, stream, ext)))
+        request = self._prepare(Request(method, url, headers, stream, ext))
+        # Sent, and again where ``RetryPolicy`` says it is safe. Here rather than in a
+        # coroutine of its own: this runs on every request.
+        request.stream = replayable(request.stream)
+        retries = RetryPolicy(idempotent=request.is_idempotent)
+        while True:
+            waiter = await self._acquire(request, reuse=retries.reuse)
+            connection = waiter.connection
+            reused = connection is not None
+            if connection is None:
+                connection = await self._connect(request, waiter)
+            try:
+                status, response_headers, body, response_ext = await connection.handle_request(
+                    request
+                )
+            except BaseException as exc:
+                await self._release(connection)
+                failure = Failure(
+                    reason_of(exc),
+                    reused=reused,
+                    response_started=connection.response_started,
+                    replayable=can_replay(request.stream),
+                )
+                if retries.decide(failure) is not Verdict.GIVE_UP:
+                    continue
+                if isinstance(exc, StreamRefused):
+                    _raise_refusal(exc)
+                raise
+            return status, response_headers, PoolByteStream(body, self, connection), response_ext
 
     async def aclose(self) -> None:
         with self._lock:
@@ -194,37 +222,6 @@ class AsyncConnectionPool(AsyncHTTPTransport):
     ) -> AsyncNetworkStream:
         """TLS over ``stream`` (which may itself be TLS: a tunnel through an https proxy)."""
         return await self._connector.start_tls(stream, server_hostname, ssl_context, request)
-
-    # -- sending -------------------------------------------------------------------------
-
-    async def _send(self, request: Request) -> tuple[int, Headers, AsyncByteStream, dict[str, Any]]:
-        """Send ``request``, and again where ``RetryPolicy`` says it is safe."""
-        request.stream = replayable(request.stream)
-        retries = RetryPolicy(idempotent=request.is_idempotent)
-        while True:
-            waiter = await self._acquire(request, reuse=retries.reuse)
-            connection = waiter.connection
-            reused = connection is not None
-            if connection is None:
-                connection = await self._connect(request, waiter)
-            try:
-                status, response_headers, body, response_ext = await connection.handle_request(
-                    request
-                )
-            except BaseException as exc:
-                await self._release(connection)
-                failure = Failure(
-                    reason_of(exc),
-                    reused=reused,
-                    response_started=connection.response_started,
-                    replayable=can_replay(request.stream),
-                )
-                if retries.decide(failure) is not Verdict.GIVE_UP:
-                    continue
-                if isinstance(exc, StreamRefused):
-                    _raise_refusal(exc)
-                raise
-            return status, response_headers, PoolByteStream(body, self, connection), response_ext
 
     # -- acquiring and releasing ---------------------------------------------------------
 

@@ -69,8 +69,21 @@ class SyncHTTP11Connection(SyncConnectionInterface):
     ) -> tuple[int, Headers, SyncByteStream, dict[str, Any]]:
         self.state = State.ACTIVE
         self.response_started = False
+        protocol = self._protocol
+        write_timeout = request.timeouts.write
         try:
-            self._send_request(request)
+            # Sending, here rather than in a coroutine of its own: this runs per request.
+            with traced("http11.send_request_headers", logger, request.trace):
+                data = protocol.request_head(
+                    request.method, request.target, request.headers, request.host_header()
+                )
+                self.stream.write(data, write_timeout)
+            with traced("http11.send_request_body", logger, request.trace):
+                if request.stream is not None:
+                    self._send_request_body(request.stream, write_timeout)
+                data = protocol.end_request()
+                if data:
+                    self.stream.write(data, write_timeout)
             with traced("http11.receive_response_headers", logger, request.trace) as trace:
                 head = self._next_event(request.timeouts.read)
                 assert isinstance(head, ResponseHead)
@@ -98,21 +111,6 @@ class SyncHTTP11Connection(SyncConnectionInterface):
                 self.stream.close()
 
     # -- sending -----------------------------------------------------------------------
-
-    def _send_request(self, request: Request) -> None:
-        protocol = self._protocol
-        timeout = request.timeouts.write
-        with traced("http11.send_request_headers", logger, request.trace):
-            head = protocol.request_head(
-                request.method, request.target, request.headers, request.host_header()
-            )
-            self.stream.write(head, timeout)
-        with traced("http11.send_request_body", logger, request.trace):
-            if request.stream is not None:
-                self._send_request_body(request.stream, timeout)
-            data = protocol.end_request()
-            if data:
-                self.stream.write(data, timeout)
 
     def _send_request_body(self, stream: Any, timeout: float | None) -> None:
         body = SyncRequestBody(stream)
