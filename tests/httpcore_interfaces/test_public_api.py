@@ -3,6 +3,7 @@ from __future__ import annotations
 import types
 
 import httpcore_interfaces
+from tests.helpers.public_api import public_names
 
 #: What the README and the API reference document, sorted as ruff sorts ``__all__``.
 DOCUMENTED = [
@@ -39,12 +40,7 @@ def test_all_is_exactly_the_documented_names() -> None:
 
 
 def test_nothing_else_is_public_but_the_internal_helper_for_released_siblings() -> None:
-    public = {
-        name
-        for name, value in vars(httpcore_interfaces).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
-    }
-    assert public - set(DOCUMENTED) == INTERNAL
+    assert public_names(httpcore_interfaces) - set(DOCUMENTED) == INTERNAL
     from httpcore_interfaces._module_metadata import publish_module
 
     assert vars(httpcore_interfaces)["publish_module"] is publish_module

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import types
-
 import httpcore_pool
+from tests.helpers.public_api import public_names
 
 
 def test_all_is_exactly_the_two_pools() -> None:
@@ -10,12 +9,7 @@ def test_all_is_exactly_the_two_pools() -> None:
 
 
 def test_nothing_else_is_public() -> None:
-    public = {
-        name
-        for name, value in vars(httpcore_pool).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
-    }
-    assert public == set(httpcore_pool.__all__)
+    assert public_names(httpcore_pool) == set(httpcore_pool.__all__)
 
 
 def test_public_classes_report_the_public_module() -> None:

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import types
-
 import httpcore_proxy
+from tests.helpers.public_api import public_names
 
 
 def test_all_is_exactly_the_two_proxies() -> None:
@@ -10,12 +9,7 @@ def test_all_is_exactly_the_two_proxies() -> None:
 
 
 def test_nothing_else_is_public() -> None:
-    public = {
-        name
-        for name, value in vars(httpcore_proxy).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
-    }
-    assert public == set(httpcore_proxy.__all__)
+    assert public_names(httpcore_proxy) == set(httpcore_proxy.__all__)
 
 
 def test_public_classes_report_the_public_module() -> None:

@@ -1,17 +1,11 @@
 from __future__ import annotations
 
-import types
-
 import httpcore_streams
+from tests.helpers.public_api import public_names
 
 
 def test_all_lists_exactly_the_public_names() -> None:
-    public = {
-        name
-        for name, value in vars(httpcore_streams).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
-    }
-    assert set(httpcore_streams.__all__) == public
+    assert set(httpcore_streams.__all__) == public_names(httpcore_streams)
 
 
 def test_public_classes_report_the_public_module() -> None:
