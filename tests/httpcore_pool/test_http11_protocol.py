@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 
 from httpcore_interfaces import LocalProtocolError, RemoteProtocolError
 from httpcore_pool._async.http11 import MAX_HEAD_SIZE
-from httpcore_pool._http11_protocol import END, NEED_DATA, HTTP11Protocol, ResponseHead
+from httpcore_pool._http11_protocol import (
+    _HEADER_LINE,
+    _PLAIN_HEADER_LINE,
+    END,
+    NEED_DATA,
+    HTTP11Protocol,
+    ResponseHead,
+)
 from httpcore_pool._models import check_headers
 
 MAX_HEAD = MAX_HEAD_SIZE
@@ -150,6 +157,25 @@ def test_chunked_response_with_extensions_and_trailers() -> None:
     _, body, protocol = exchange([response[i : i + 1] for i in range(len(response))], eof=False)
     assert body == b"abcd"
     assert protocol.reusable()
+
+
+@given(
+    st.lists(
+        st.sampled_from([b"a", b"Z", b":", b" ", b"\t", b"\x00", b"\r", b"\x0b", b"\x0c", b"\x80"]),
+        max_size=10,
+    ).map(b"".join)
+)
+def test_the_fast_header_line_regex_accepts_only_what_the_full_one_does(rest: bytes) -> None:
+    """The common-case regex matches a line the same way as the full grammar, or not at
+    all (the block then goes to the full one)."""
+    line = b"Name:" + rest + b"\n"
+    fast, full = _PLAIN_HEADER_LINE.fullmatch(line), _HEADER_LINE.fullmatch(line)
+    if fast is not None:
+        assert full is not None
+        assert fast.groups() == (full.group(1), full.group(2) or b"")
+    elif full is not None:
+        assert full.group(2) is not None  # a value, followed by blanks
+        assert line[-2:-1] in (b" ", b"\t")
 
 
 def test_server_casing_obsolete_folding_and_bare_newlines() -> None:

@@ -51,10 +51,12 @@ _FIELD_VALUE = rb"[^\x00\s]+(?:[ \t]+[^\x00\s]+)*"
 _HEADER_LINE = re.compile(
     rb"^(" + _TOKEN + rb"):[ \t]*(" + _FIELD_VALUE + rb")?[ \t]*\n", re.MULTILINE
 )
-# The common case, three times cheaper to match: a value with no whitespace at its end (so
-# no group to backtrack over), checked for NUL, CR, VT and FF once for the whole block. A
-# line it misses (trailing whitespace, a bad line) sends the block to ``_HEADER_LINE``.
-_PLAIN_HEADER_LINE = re.compile(rb"^(" + _TOKEN + rb"):[ \t]*((?:[^\n]*[^ \t\n])?)\n", re.MULTILINE)
+# The common case, matched in half the time: the same grammar for a value with no
+# whitespace at its end (no nested group to backtrack over). A line it misses (trailing
+# whitespace, a continuation line, a bad line) sends the block to ``_HEADER_LINE``.
+_PLAIN_HEADER_LINE = re.compile(
+    rb"^(" + _TOKEN + rb"):[ \t]*((?:[^\x00\n\r\x0b\x0c]*[^\x00\s])?)\n", re.MULTILINE
+)
 # len(b"connection"), len(b"content-length"), len(b"transfer-encoding"): a cheap filter.
 _FRAMING_NAME_LENGTHS = frozenset({10, 14, 17})
 _STATUS_LINE = re.compile(rb"HTTP/([0-9]\.[0-9]) ([0-9]{3})(?: ([^\x00\n\r\f\v]*))?")
@@ -431,15 +433,13 @@ def _parse_header_block(block: bytes) -> Headers:
     folding is undone, as h11 did."""
     if block[:1] in (b" ", b"\t"):
         raise RemoteProtocolError("continuation line at start of headers")
+    fields: Headers = _PLAIN_HEADER_LINE.findall(block)
+    if len(fields) == block.count(b"\n"):  # each line matched: none was folded
+        return fields
     if b"\n " in block or b"\n\t" in block:
         block = _OBS_FOLD.sub(b" ", block)
-    lines = block.count(b"\n")
-    if not (b"\x00" in block or b"\r" in block or b"\x0b" in block or b"\x0c" in block):
-        fields: Headers = _PLAIN_HEADER_LINE.findall(block)
-        if len(fields) == lines:
-            return fields
     fields = _HEADER_LINE.findall(block)
-    if len(fields) != lines:
+    if len(fields) != block.count(b"\n"):
         for line in block.split(b"\n"):
             if not _HEADER_LINE.fullmatch(line + b"\n"):
                 raise RemoteProtocolError(f"illegal header line: {line!r}")
