@@ -106,18 +106,6 @@ def test_long_code_lines_are_found_only_inside_fences() -> None:
 
 #: Pages with long code lines that someone is fixing; strict, so a fixed page fails here
 #: until it leaves this set.
-BEING_FIXED = {"cli.md": "the command-line page is being rewritten with issue 16's CLI work"}
-
-
-@pytest.mark.parametrize(
-    "page",
-    [
-        pytest.param(page, marks=pytest.mark.xfail(reason=BEING_FIXED[page.name], strict=True))
-        if page.name in BEING_FIXED
-        else page
-        for page in sorted(DOCS.glob("*.md"))
-    ],
-    ids=lambda page: page.name,
-)
+@pytest.mark.parametrize("page", sorted(DOCS.glob("*.md")), ids=lambda page: page.name)
 def test_code_blocks_fit_the_page(page: Path) -> None:
     assert long_code_lines(page.read_text(encoding="utf-8")) == []
