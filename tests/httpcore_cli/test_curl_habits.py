@@ -227,14 +227,21 @@ def test_a_server_recycling_connections_leaves_no_stray_log_lines(
 ) -> None:
     """hypercorn closes an HTTP/2 connection after 20 requests; writes that raced the
     close used to make asyncio log ``socket.send() raised exception.`` once per write.
-    (Streams hypercorn abandons at its GOAWAY may time out: that is the pool's to retry,
-    and not what this test is about.)"""
-    server = hypercorn_server(tls=True, config={"keep_alive_max_requests": 20})
+    hypercorn stops answering with its GOAWAY, even streams it promised to finish: those
+    not answered yet go again on a new connection; those it had begun to answer fail
+    with the connection (a response half received is not sent again), but none waits
+    for its read timeout."""
+    # It keeps a connection it no longer answers on for 30 s: far past the timeout.
+    config = {"keep_alive_max_requests": 20, "keep_alive_timeout": 30}
+    server = hypercorn_server(tls=True, config=config)
     result = httpcore(
-        "--http2", "--repeat", "200", "--concurrency", "50", "--timeout", "2",
+        "--http2", "--repeat", "200", "--concurrency", "10", "--timeout", "3",
         "--cacert", str(tls_material.ca_cert_path), f"https://localhost:{server.port}/",
     )  # fmt: skip
-    assert "outcomes: 200: " in result.stdout.decode()
+    [outcomes] = [line for line in result.stdout.decode().splitlines() if "outcomes" in line]
+    counts = dict(item.split(": ") for item in outcomes.removeprefix("outcomes: ").split(", "))
+    assert int(counts.pop("200")) >= 150, outcomes
+    assert set(counts) <= {"RemoteProtocolError"}, outcomes  # no ReadTimeout
     lines = result.stderr.decode().splitlines()
     assert len(lines) <= 1, lines[:5]
     assert all(line.startswith("httpcore: first failure: ") for line in lines), lines

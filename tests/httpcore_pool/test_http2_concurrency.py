@@ -15,6 +15,7 @@ from httpcore_pool import AsyncConnectionPool, SyncConnectionPool
 from httpcore_streams import PlainByteStream
 from tests.helpers.tasks import run_in_tasks
 from tests.helpers.threads import Workers, run_in_threads
+from tests.servers.fixtures import HypercornFactory
 from tests.servers.h2server import H2Behaviour, H2Server, H2ServerFactory
 from tests.servers.nginx import Nginx
 from tests.servers.tls import TLSMaterial
@@ -46,6 +47,31 @@ async def test_concurrent_requests_share_one_connection_from_the_start(
         await run_in_tasks(50, get, pool, server.url("/"), timeout=20)
     assert server.stats.connections == 1
     assert server.stats.streams_received == 50
+
+
+@pytest.mark.anyio
+async def test_streams_a_server_drops_at_its_goaway_go_again(
+    hypercorn_server: HypercornFactory, h2_context: ssl.SSLContext
+) -> None:
+    """hypercorn, recycling a connection after 20 requests, sends GOAWAY and answers no
+    more, not even the streams at or below its last stream id. Our PING after the GOAWAY
+    makes it close the connection, so those requests go again on a new connection at
+    once, instead of waiting for their read timeout."""
+    server = hypercorn_server(tls=True, config={"keep_alive_max_requests": 20})
+    statuses: list[int] = []
+
+    async def ten_requests(pool: AsyncConnectionPool) -> None:
+        for _ in range(10):
+            status, _, stream, _ = await pool.arequest(
+                b"GET", server.url("/"), ext={"timeout": {"read": 30, "pool": 30}}
+            )
+            await stream.aclose()
+            statuses.append(status)
+
+    async with AsyncConnectionPool(http2=True, ssl_context=h2_context) as pool:
+        with anyio.fail_after(20):  # far below the read timeout a stuck stream would wait
+            await run_in_tasks(10, ten_requests, pool, timeout=20)
+    assert statuses == [200] * 100
 
 
 @pytest.mark.anyio

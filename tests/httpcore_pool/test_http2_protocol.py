@@ -48,7 +48,8 @@ class Exchange:
         assert self.client.settings_received
 
     def to_server(self) -> list[Any]:
-        return self.server.receive_data(self.client.data_to_send())
+        self.server_received = self.client.data_to_send()
+        return self.server.receive_data(self.server_received)
 
     def to_client(self, data: bytes | None = None) -> tuple[set[int] | None, bool]:
         """What the server sent; nothing if it sent nothing (``b""`` would be its EOF)."""
@@ -64,6 +65,15 @@ class Exchange:
         while self.client.has_event(stream_id):
             taken.append(self.client.next_event(stream_id))
         return taken
+
+
+def kinds(frames: bytes) -> list[int]:
+    """The types of the frames in ``frames``, in order."""
+    found, at = [], 0
+    while at < len(frames):
+        found.append(frames[at + 3])
+        at += 9 + int.from_bytes(frames[at : at + 3], "big")
+    return found
 
 
 def test_request_headers_go_out_in_http2_form() -> None:
@@ -572,3 +582,47 @@ def test_data_inside_a_header_block_fails_the_connection_as_h2_would() -> None:
     expected = outcome(twins.slow, wire)
     assert expected[0] == "failed"
     assert outcome(twins.fast, wire) == expected
+
+
+def test_a_ping_follows_the_first_goaway_while_promised_streams_wait() -> None:
+    """A server that stops answering with its GOAWAY takes the PING for an error and
+    closes; one that keeps its promise acknowledges it. Only once, and only while a
+    stream at or below the last stream id still waits for its answer."""
+    exchange = Exchange()
+    promised = exchange.client.open_stream(make_request(b"/1"))
+    exchange.to_server()
+    exchange.server.close_connection(last_stream_id=promised)
+    _, must_write = exchange.to_client()
+    assert must_write
+    with pytest.raises(h2.exceptions.ProtocolError):  # as hypercorn's h2 takes it
+        exchange.to_server()
+    assert kinds(exchange.server_received) == [0x6]  # the PING
+    goaway_again = raw_frame(0x7, 0, 0, promised.to_bytes(4, "big") + bytes(4))
+    assert exchange.client.receive_data(goaway_again) == (None, False)  # not twice
+
+    answered = Exchange()
+    stream_id = answered.client.open_stream(make_request(b"/1"))
+    answered.to_server()
+    answered.respond(stream_id, [(b":status", b"200")], b"ok")
+    answered.server.close_connection(last_stream_id=stream_id)
+    _, must_write = answered.to_client()
+    assert not must_write  # nothing left waiting: no PING
+
+
+def test_an_error_goaway_after_a_graceful_one_leaves_the_streams_recycled() -> None:
+    """The answer to our PING may be a GOAWAY with an error (hypercorn's h2 takes the PING
+    for one): the first GOAWAY said how the server was going away."""
+    exchange = Exchange()
+    first = exchange.client.open_stream(make_request(b"/1"))
+    waiting = exchange.client.open_stream(make_request(b"/2"))
+    exchange.to_server()
+    exchange.respond(first, [(b":status", b"200")], b"ok")
+    exchange.server.close_connection(last_stream_id=waiting)
+    exchange.to_client()
+    protocol_error = raw_frame(0x7, 0, 0, waiting.to_bytes(4, "big") + bytes([0, 0, 0, 1]))
+    exchange.client.receive_data(protocol_error)
+    exchange.client.receive_data(b"")
+    error = RemoteProtocolError("Server disconnected")
+    lost = exchange.client.as_lost(error, answered=False, idempotent=True)
+    assert lost is not None
+    assert lost.recycled

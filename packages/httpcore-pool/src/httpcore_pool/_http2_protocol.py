@@ -71,6 +71,8 @@ MAX_STREAMS = 1000
 _CONNECTION_SPECIFIC = frozenset(
     {b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade", b"host"}
 )
+#: The opaque data of our PING after a GOAWAY (see ``_take_goaway``).
+_AFTER_GOAWAY_PING = b"goaway\x00\x00"
 #: The states of a stream in which DATA may arrive.
 _RECEIVING_STATES = (h2.stream.StreamState.OPEN, h2.stream.StreamState.HALF_CLOSED_LOCAL)
 #: Events whose fields we check (h2's own checks are off, see _http2_fields).
@@ -191,7 +193,7 @@ class HTTP2Protocol:
         self._write_failed = False  # a write failed: nothing new goes out
         self._closed = False  # closed by us
         self._goaway_last_stream_id: int | None = None
-        self._goaway_graceful = False  # every GOAWAY received said NO_ERROR
+        self._goaway_graceful = False  # the first GOAWAY received said NO_ERROR
 
     # -- the connection ------------------------------------------------------------------
 
@@ -387,7 +389,10 @@ class HTTP2Protocol:
                 if not self._take_data(piece, intake):
                     for_h2.append(bytes(piece.frames))
             elif isinstance(piece, GoAway):
-                self._take_goaway(piece)
+                if for_h2:  # what came before it first: which streams it leaves waiting
+                    self._feed_h2(b"".join(for_h2), intake)
+                    for_h2.clear()
+                intake.must_write |= self._take_goaway(piece)
             else:
                 for_h2.append(piece)
         if for_h2:
@@ -495,13 +500,27 @@ class HTTP2Protocol:
         intake.streams.add(stream_id)
         return stream
 
-    def _take_goaway(self, goaway: GoAway) -> None:
+    def _take_goaway(self, goaway: GoAway) -> bool:
+        """Note a GOAWAY; True if it queued a PING to be sent.
+
+        A server may stop answering with its GOAWAY even the streams it promised to
+        finish (hypercorn closes its side of the protocol and the streams at or below
+        the last id are never answered): with a PING after the first GOAWAY such a
+        server, which takes any frame now for an error, closes the connection, and those
+        streams fail at once, free to go again elsewhere; a server that keeps its
+        promise acknowledges the PING and carries on."""
         previous = self._goaway_last_stream_id
         last = goaway.last_stream_id
         self._goaway_last_stream_id = last if previous is None else min(previous, last)
-        self._goaway_graceful = goaway.error_code == h2.errors.ErrorCodes.NO_ERROR and (
-            previous is None or self._goaway_graceful
-        )
+        if previous is None:  # what a later GOAWAY says may be its answer to our PING
+            self._goaway_graceful = goaway.error_code == h2.errors.ErrorCodes.NO_ERROR
+        if previous is None and any(
+            stream_id <= last and not stream.answered_whole
+            for stream_id, stream in self._streams.items()
+        ):
+            self._h2.ping(_AFTER_GOAWAY_PING)
+            return True
+        return False
 
     def _check_content_lengths(self, events: list[Any]) -> None:
         """Fail the connection, as h2 4.3 and later do whichever h2 is installed, if a
