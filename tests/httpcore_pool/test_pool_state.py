@@ -243,7 +243,7 @@ def test_a_slot_passed_on_does_not_count_as_opening_a_multiplexed_connection(end
     elif end == "fails to connect":
         assert state.connect_failed(released) == Outcome[Conn]([], [])
     else:
-        assert state.connected(released, Conn("h2", streams=1), multiplexed=True) == []
+        assert state.connected(released, Conn("h2", streams=1), multiplexed=True) == Outcome()
     later = state.acquire(A, now=0.0, may_multiplex=True).waiter
     assert not held_back.granted
     assert not later.granted  # both wait for the connection ``opening`` is opening
@@ -265,3 +265,21 @@ def test_a_slot_given_back_skips_requests_held_back_for_a_multiplexed_connection
     assert state.cancel(queued, now=1.0) == Outcome[Conn]([], [])
     assert state.slots_in_use == 1  # given back to the pool, not to the held back one
     assert state.connect_failed(opener) == Outcome[Conn]([], [held_back])
+
+
+def test_requests_let_go_by_a_failed_opener_take_idle_connections_slots() -> None:
+    """Held back for A's HTTP/2 connection, which fails, while the pool is full of an idle
+    connection to B: the requests let go must not wait behind an idle connection."""
+    state: PoolState[Conn] = PoolState(max_connections=2)
+    opener = state.acquire(A, now=0.0, reuse=False, may_multiplex=True).waiter
+    held_back = [state.acquire(A, now=0.0, reuse=False, may_multiplex=True).waiter]
+    held_back.append(state.acquire(A, now=0.0, reuse=False, may_multiplex=True).waiter)
+    other = state.acquire(B, now=0.0, reuse=False).waiter
+    idle = Conn("b")
+    state.connected(other, idle)
+    assert release(state, idle, reusable=True, now=1.0) == Outcome[Conn]([], [])
+    outcome = state.cancel(opener, now=2.0)
+    assert outcome == Outcome[Conn]([idle], held_back)
+    assert all(waiter.granted and waiter.connection is None for waiter in held_back)
+    assert state.waiting_count == 0
+    assert state.slots_in_use == 2

@@ -124,9 +124,9 @@ class PoolStateMachine(RuleBasedStateMachine):
                 self.multiplexed.add(connection)
             elif may_multiplex:
                 self.single.add(waiter.origin)
-            woken = self.state.connected(waiter, connection, multiplexed=multiplexed)
+            outcome = self.state.connected(waiter, connection, multiplexed=multiplexed)
             self.busy.append(connection)
-            self._settle(Outcome(to_wake=woken))
+            self._settle(outcome)
         else:
             self._settle(self.state.connect_failed(waiter))
 

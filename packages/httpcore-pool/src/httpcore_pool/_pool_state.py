@@ -198,12 +198,13 @@ class PoolState(Generic[C]):
 
     def connected(
         self, waiter: Waiter[C], connection: C, *, multiplexed: bool = False
-    ) -> list[Waiter[C]]:
+    ) -> Outcome[C]:
         """The slot granted to ``waiter`` now holds ``connection``, which carries its
         first request.
 
-        Returns the waiters of the same origin that can now share it, or that were
-        holding back for it and may now open connections of their own.
+        The waiters to wake: those of the same origin that can now share it, or that
+        were holding back for it and may now open connections of their own (for which
+        idle connections may have to close).
         """
         origin = waiter.origin
         self._connections[connection] = origin
@@ -211,20 +212,21 @@ class PoolState(Generic[C]):
         if multiplexed:
             self._multiplexed.setdefault(origin, []).append(connection)
             self._in_use[connection] = 1
-            return self._share(connection, origin)
+            return Outcome(to_wake=self._share(connection, origin))
         if waiter.may_multiplex:
             self._single_origins.add(origin)
             return self._release_held_back(origin)
-        return []
+        return Outcome()
 
     def connect_failed(self, waiter: Waiter[C]) -> Outcome[C]:
         """The slot granted to ``waiter`` could not be turned into a connection: pass it
         on. Requests held back for it, if it was the one opening its origin's connection
         that may be multiplexed, now open connections of their own."""
         woken = self._free_slot()
-        if self._opening_done(waiter):
-            woken += self._release_held_back(waiter.origin)
-        return Outcome(to_wake=woken)
+        if not self._opening_done(waiter):
+            return Outcome(to_wake=woken)
+        released = self._release_held_back(waiter.origin)
+        return Outcome(released.to_close, woken + released.to_wake)
 
     def release(self, connection: C, *, now: float) -> Outcome[C]:
         """A request on ``connection`` is over. It is kept if it ``keeps_alive()`` (for a
@@ -356,21 +358,26 @@ class PoolState(Generic[C]):
             self._opening_multiplexed.pop(waiter.origin, None)
         return True
 
-    def _release_held_back(self, origin: Origin) -> list[Waiter[C]]:
+    def _release_held_back(self, origin: Origin) -> Outcome[C]:
         """Waiters of ``origin`` held back for a multiplexed connection that did not come:
-        they take free slots now (the rest keep waiting as usual). None of them counts as
-        opening: they all try at once, rather than one after another (a server that is
-        down would fail each in turn)."""
-        woken: list[Waiter[C]] = []
+        they take free slots now, or those of idle connections, as a new request would
+        (the rest keep waiting as usual). None of them counts as opening: they all try
+        at once, rather than one after another (a server that is down would fail each
+        in turn)."""
+        outcome: Outcome[C] = Outcome()
         for waiter in list(self._waiters):
-            if not self._has_free_slot():
-                break
-            if waiter.origin == origin:
-                self._waiters.remove(waiter)
+            if waiter.origin != origin:
+                continue
+            if self._has_free_slot():
                 self._slots_in_use += 1
-                waiter._grant(None)
-                woken.append(waiter)
-        return woken
+            elif self._idle_since:
+                outcome.to_close.append(self._evict_oldest_idle())
+            else:
+                break
+            self._waiters.remove(waiter)
+            waiter._grant(None)
+            outcome.to_wake.append(waiter)
+        return outcome
 
     def _has_free_slot(self) -> bool:
         return self.max_connections is None or self._slots_in_use < self.max_connections

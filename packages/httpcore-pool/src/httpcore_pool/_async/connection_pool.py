@@ -280,12 +280,18 @@ class AsyncConnectionPool(AsyncHTTPTransport):
             await self._settle(outcome)
             raise
         with self._lock:
-            if not self._state.is_closed:
-                woken = self._state.connected(waiter, connection, multiplexed=multiplexed)
-                self._wake(woken)
-                return connection
-        await connection.aclose()
-        raise LocalProtocolError("The connection pool was closed while connecting.")
+            closed = self._state.is_closed
+            if not closed:
+                outcome = self._state.connected(waiter, connection, multiplexed=multiplexed)
+        if closed:
+            await connection.aclose()
+            raise LocalProtocolError("The connection pool was closed while connecting.")
+        try:
+            await self._settle(outcome)  # idle connections closed for released requests
+        except BaseException:
+            await self._release(connection)
+            raise
+        return connection
 
     async def _release(self, connection: AsyncConnectionInterface) -> None:
         """The request on ``connection`` is over: keep it if it is idle, else close it."""

@@ -281,12 +281,18 @@ class SyncConnectionPool(SyncHTTPTransport):
             self._settle(outcome)
             raise
         with self._lock:
-            if not self._state.is_closed:
-                woken = self._state.connected(waiter, connection, multiplexed=multiplexed)
-                self._wake(woken)
-                return connection
-        connection.close()
-        raise LocalProtocolError("The connection pool was closed while connecting.")
+            closed = self._state.is_closed
+            if not closed:
+                outcome = self._state.connected(waiter, connection, multiplexed=multiplexed)
+        if closed:
+            connection.close()
+            raise LocalProtocolError("The connection pool was closed while connecting.")
+        try:
+            self._settle(outcome)  # idle connections closed for released requests
+        except BaseException:
+            self._release(connection)
+            raise
+        return connection
 
     def _release(self, connection: SyncConnectionInterface) -> None:
         """The request on ``connection`` is over: keep it if it is idle, else close it."""
