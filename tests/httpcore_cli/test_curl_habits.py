@@ -92,17 +92,6 @@ def test_a_refused_proxy_is_named() -> None:
     )
 
 
-def test_a_timeout_says_it_once(raw_server: RawServerFactory) -> None:
-    stalling = StallAfterRequest()
-    stall = raw_server(stalling)
-    result = httpcore("--read-timeout", "0.2", f"http://{stall.server.authority}/")
-    stalling.release()
-    assert result.returncode == 4
-    assert result.stderr.decode() == (
-        "httpcore: ReadTimeout: Timed out reading from the server after 0.2s\n"
-    )
-
-
 @contextlib.contextmanager
 def unanswered_listener() -> Iterator[int]:
     """A port whose accept queue is full: the kernel drops further SYNs, so a connect
