@@ -48,14 +48,18 @@ _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _FIELD_VALUE = rb"[^\x00\s]+(?:[ \t]+[^\x00\s]+)*"
 # A whole header line once line endings are plain "\n"; the value group is empty when
 # absent. Anchored at line starts, so each match is one line and a bad line matches nothing.
+# Blanks before the value and after it can never be matched both ways (the value starts
+# and ends with a non-blank, and trailing blanks follow a value only): a line that fails
+# is given up in linear time, however many blanks a server sends.
 _HEADER_LINE = re.compile(
-    rb"^(" + _TOKEN + rb"):[ \t]*(" + _FIELD_VALUE + rb")?[ \t]*\n", re.MULTILINE
+    rb"^(" + _TOKEN + rb"):[ \t]*(?:(" + _FIELD_VALUE + rb")[ \t]*)?\n", re.MULTILINE
 )
 # The common case, matched in half the time: the same grammar for a value with no
 # whitespace at its end (no nested group to backtrack over). A line it misses (trailing
 # whitespace, a continuation line, a bad line) sends the block to ``_HEADER_LINE``.
 _PLAIN_HEADER_LINE = re.compile(
-    rb"^(" + _TOKEN + rb"):[ \t]*((?:[^\x00\n\r\x0b\x0c]*[^\x00\s])?)\n", re.MULTILINE
+    rb"^(" + _TOKEN + rb"):[ \t]*((?:[^\x00\s](?:[^\x00\n\r\x0b\x0c]*[^\x00\s])?)?)\n",
+    re.MULTILINE,
 )
 # len(b"connection"), len(b"content-length"), len(b"transfer-encoding"): a cheap filter.
 _FRAMING_NAME_LENGTHS = frozenset({10, 14, 17})

@@ -309,10 +309,6 @@ class AsyncConnectionPool(AsyncHTTPTransport):
         if outcome.to_close:  # mostly not: spare the coroutine
             await self._close(outcome.to_close)
 
-    def _wake(self, waiters: list[Waiter[AsyncConnectionInterface]]) -> None:
-        for waiter in waiters:
-            waiter.event.set()
-
     async def _close(self, connections: list[AsyncConnectionInterface]) -> None:
         """Close every one of ``connections``. Shielded from anyio and trio cancellation;
         a plain asyncio ``task.cancel()`` cannot be shielded, so each close is attempted

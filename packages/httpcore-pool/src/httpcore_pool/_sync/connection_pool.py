@@ -310,10 +310,6 @@ class SyncConnectionPool(SyncHTTPTransport):
         if outcome.to_close:  # mostly not: spare the coroutine
             self._close(outcome.to_close)
 
-    def _wake(self, waiters: list[Waiter[SyncConnectionInterface]]) -> None:
-        for waiter in waiters:
-            waiter.event.set()
-
     def _close(self, connections: list[SyncConnectionInterface]) -> None:
         """Close every one of ``connections``. Shielded from anyio and trio cancellation;
         a plain asyncio ``task.cancel()`` cannot be shielded, so each close is attempted
