@@ -9,6 +9,9 @@ Two kinds of frame are taken out of the byte stream before h2 sees it:
   debug text, an event per frame) than a download can afford. The protocol takes the
   frames it can account for exactly as h2 would, and hands the others back to h2.
 
+A DATA frame longer than 16 KiB is left to h2 as it comes: we never allow more (the
+least SETTINGS_MAX_FRAME_SIZE), so h2 refuses it at its header, and it is never held.
+
 Frames often span reads (a DATA frame of 16 KiB in TLS records of 16 KiB): a DATA or
 GOAWAY frame is held back until it is whole, and so is a frame header cut by a read;
 every other frame is passed on as it came, cut or not, since h2 keeps the rest itself.
@@ -46,8 +49,8 @@ class DataRun:
     """Whole DATA frames of one stream, in a row: ``frames`` is all of them, headers
     included; ``length`` the sum of their payloads (padding included: what flow control
     counts). Only the first may have flags (END_STREAM, PADDED...); frames that follow
-    it join only if it and they have none and each is at most 16 KiB (the least frame
-    size any peer must accept, so never a frame h2 refuses for its size)."""
+    it join only if it and they have none. Each is at most 16 KiB (see the module
+    docstring), so none is a frame h2 would refuse for its size."""
 
     __slots__ = ("_start", "_view", "end", "flags", "length", "payloads", "stream_id")
 
@@ -104,7 +107,7 @@ class FrameSplitter:
             length = length_kind >> 8
             kind = length_kind & 0xFF
             end = position + HEADER_SIZE + length
-            if kind == _DATA and not in_header_block:
+            if kind == _DATA and not in_header_block and length <= _PLAIN_MAX:
                 if end > size:  # hold it back until it is whole
                     self._held = data[position:]
                     break
@@ -112,7 +115,6 @@ class FrameSplitter:
                     stream_id == run_stream
                     and passed_from == position
                     and not flags
-                    and length <= _PLAIN_MAX
                     and run is not None
                 ):
                     run.length += length  # joins the run
@@ -123,7 +125,7 @@ class FrameSplitter:
                         pieces.append(data[passed_from:position])
                     run = DataRun(view, position, end, stream_id & 0x7FFFFFFF, flags)
                     pieces.append(run)
-                    run_stream = stream_id if not flags and length <= _PLAIN_MAX else -1
+                    run_stream = -1 if flags else stream_id
                 passed_from = position = end
                 continue
             if in_header_block or kind in (_HEADERS, _PUSH_PROMISE):

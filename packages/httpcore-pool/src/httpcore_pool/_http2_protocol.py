@@ -432,7 +432,6 @@ class HTTP2Protocol:
             length > connection_window.current_window_size
             or length > stream_window.current_window_size
             or (expected is not None and h2_stream._actual_content_length + length > expected)
-            or (len(run.payloads) == 1 and length > connection.max_inbound_frame_size)
         ):
             return False  # h2 refuses one of them, in its own words
         connection_window.window_consumed(length)
