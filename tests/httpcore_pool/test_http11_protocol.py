@@ -556,31 +556,27 @@ def test_requests_are_framed_and_refused_as_h11_frames_them(
 
 @pytest.mark.timeout(10)  # a bound: quadratic backtracking took 24 s here, linear takes ms
 @pytest.mark.parametrize(
-    "line",
+    ("line", "value"),
     [
-        b"X-Pad:" + b" " * 60_000 + b"x ",  # valid: h11 takes it (value b"x")
-        b"X-Pad:" + b" " * 60_000 + b"\x00",  # invalid: refused
-        b"X-Pad: x" + b" " * 30_000 + b"y" + b" " * 30_000 + b"\x00",
-        b"X-Pad: " + b"a \t" * 20_000 + b"\x00",
+        (b"X-Pad:" + b" " * 60_000 + b"x ", b"x"),
+        (b"X-Pad:" + b" " * 60_000 + b"\x00", None),  # None: refused
+        (b"X-Pad: x" + b" " * 30_000 + b"y" + b" " * 30_000 + b"\x00", None),
+        (b"X-Pad: " + b"a \t" * 20_000 + b"\x00", None),
     ],
     ids=["blanks-then-value", "blanks-then-nul", "value-blanks-nul", "words-then-nul"],
 )
-def test_a_head_of_many_blanks_gets_h11s_verdict_in_linear_time(line: bytes) -> None:
+def test_a_head_of_many_blanks_gets_h11s_verdict_in_linear_time(
+    line: bytes, value: bytes | None
+) -> None:
     """Blanks a server sends before or inside a value cannot be matched two ways, so a
     line that fails fails at once instead of trying every split (a head up to the limit
-    would otherwise hold the event loop for seconds)."""
+    would otherwise hold the event loop for seconds). The verdicts are h11's (a NUL is
+    never allowed), written out: some h11 versions need seconds for these lines too."""
     response = b"HTTP/1.1 200 OK\r\n" + line + b"\r\nContent-Length: 0\r\n\r\n"
     assert len(response) < MAX_HEAD
-    client = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
-    client.send(h11.Request(method="GET", target="/", headers=[("Host", "example.com")]))
-    client.send(h11.EndOfMessage())
-    client.receive_data(response)
-    try:
-        expected: Any = client.next_event()
-    except h11.RemoteProtocolError:
+    if value is None:
         with pytest.raises(RemoteProtocolError):
             exchange(response)
         return
-    assert isinstance(expected, h11.Response)
     head, _, _ = exchange(response)
-    assert head.headers == [(bytes(n), bytes(v)) for n, v in expected.headers.raw_items()]
+    assert head.headers == [(b"X-Pad", value), (b"Content-Length", b"0")]
