@@ -30,6 +30,8 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\blookup_async_backend\b", "lookup_sync_backend"),  # the factory in _backends/
     (r"\bAsync([A-Z]\w*)", r"Sync\1"),
     (r"\bcheckpoint\b", "sync_checkpoint"),
+    (r"\bAwaitable\[([^\]]*)\]", r"\1"),  # what an awaitable gives, given at once
+    (r"^(from collections\.abc import .*)\bAwaitable, ", r"\1"),  # and its import goes
     (r"\basync def\b", "def"),
     (r"\basync with\b", "with"),
     (r"\basync with\b", "with"),

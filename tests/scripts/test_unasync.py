@@ -106,3 +106,14 @@ def test_leaves_async_only_blocks_out_of_the_sync_code(unasync: ModuleType) -> N
 def test_refuses_unbalanced_async_only_markers(unasync: ModuleType, source: str) -> None:
     with pytest.raises(ValueError, match=r"async-only|unasync: end"):
         unasync.transform(source, set())
+
+
+def test_an_awaitable_becomes_what_it_gives(unasync: ModuleType) -> None:
+    source = (
+        "from collections.abc import Awaitable, Callable\n"
+        "receive: Callable[..., Awaitable[bytes | None]]\n"
+    )
+    out = unasync.transform(source, set())
+    assert out == unasync.HEADER + (
+        "from collections.abc import Callable\nreceive: Callable[..., bytes | None]\n"
+    )

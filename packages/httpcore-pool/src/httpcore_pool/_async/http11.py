@@ -17,9 +17,10 @@ from .._backends.base import READ_SIZE, AsyncNetworkStream
 from .._http11_protocol import END, NEED_DATA, HTTP11Protocol, ResponseHead
 from .._models import Request
 from .._synchronization import AsyncShieldCancellation
-from .._trace import BodyTrace, get_logger, traced
+from .._trace import get_logger, traced
 from .interfaces import AsyncConnectionInterface
 from .request_body import AsyncRequestBody
+from .response_stream import AsyncResponseStream
 
 __all__ = ["AsyncHTTP11Connection"]
 
@@ -166,40 +167,23 @@ class AsyncHTTP11Connection(AsyncConnectionInterface):
         return False
 
 
-class HTTP11ResponseStream(AsyncByteStream):
-    """The response body; its own iterator, so no generator is left to the garbage
-    collector when a caller stops reading early."""
+class HTTP11ResponseStream(AsyncResponseStream):
+    """The response body; closing it keeps the connection for the next request if the
+    exchange completed, else closes it."""
 
-    __slots__ = ("_closed", "_connection", "_request", "_trace")
+    __slots__ = ("_connection",)
 
     def __init__(self, connection: AsyncHTTP11Connection, request: Request) -> None:
+        super().__init__(
+            request,
+            "http11.receive_response_body",
+            logger,
+            connection.receive_body_chunk,
+            request.timeouts.read,
+        )
         self._connection = connection
-        self._request = request
-        self._closed = False
-        self._trace = BodyTrace("http11.receive_response_body", logger, request.trace)
 
-    def __aiter__(self) -> HTTP11ResponseStream:
-        return self
-
-    async def __anext__(self) -> bytes:
-        if self._closed:
-            raise StopAsyncIteration
-        self._trace.reading()
-        try:
-            chunk = await self._connection.receive_body_chunk(self._request.timeouts.read)
-        except BaseException as exc:
-            self._trace.ended(exc)
-            await self.aclose()
-            raise
-        if chunk is None:
-            self._trace.ended()
-            raise StopAsyncIteration
-        return chunk
-
-    async def aclose(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._trace.closed()
-            with traced("http11.response_closed", logger, self._request.trace):
-                if not self._connection.keep_for_next_request():
-                    await self._connection.close_for(self._request)
+    async def _release(self) -> None:
+        with traced("http11.response_closed", logger, self._request.trace):
+            if not self._connection.keep_for_next_request():
+                await self._connection.close_for(self._request)

@@ -50,9 +50,10 @@ from .._synchronization import (
     AsyncShieldCancellation,
     checkpoint,
 )
-from .._trace import BodyTrace, get_logger, traced
+from .._trace import get_logger, traced
 from .interfaces import AsyncConnectionInterface
 from .request_body import AsyncRequestBody
+from .response_stream import AsyncResponseStream
 
 # unasync: async only
 # isort: split
@@ -494,47 +495,29 @@ class AsyncHTTP2Connection(AsyncConnectionInterface):
                 await self.aclose()
 
 
-class HTTP2ResponseStream(AsyncByteStream):
+class HTTP2ResponseStream(AsyncResponseStream):
     """The body of one response on a shared connection; closing it early resets only
     its own stream."""
 
-    __slots__ = ("_closed", "_connection", "_ended", "_request", "_stream_id", "_trace")
+    __slots__ = ("_connection", "_stream_id")
 
     def __init__(self, connection: AsyncHTTP2Connection, request: Request, stream_id: int):
+        super().__init__(
+            request,
+            "http2.receive_response_body",
+            logger,
+            connection.receive_body_chunk,
+            request,
+            stream_id,
+        )
         self._connection = connection
-        self._request = request
         self._stream_id = stream_id
-        self._closed = False
-        self._ended = False
-        self._trace = BodyTrace("http2.receive_response_body", logger, request.trace)
 
-    def __aiter__(self) -> HTTP2ResponseStream:
-        return self
-
-    async def __anext__(self) -> bytes:
-        if self._closed or self._ended:
-            raise StopAsyncIteration
-        self._trace.reading()
-        try:
-            chunk = await self._connection.receive_body_chunk(self._request, self._stream_id)
-        except BaseException as exc:
-            self._trace.ended(exc)
-            await self.aclose()
-            raise
-        if chunk is None:
-            self._ended = True
-            self._trace.ended()
-            raise StopAsyncIteration
-        return chunk
-
-    async def aclose(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._trace.closed()
-            with traced("http2.response_closed", logger, self._request.trace):
-                await self._connection._stream_done(
-                    self._request, self._stream_id, reset=not self._ended
-                )
+    async def _release(self) -> None:
+        with traced("http2.response_closed", logger, self._request.trace):
+            await self._connection._stream_done(
+                self._request, self._stream_id, reset=not self._ended
+            )
 
 
 def _cleanup_timeout(request: Request) -> float:

@@ -51,9 +51,10 @@ from .._synchronization import (
     SyncShieldCancellation,
     sync_checkpoint,
 )
-from .._trace import BodyTrace, get_logger, traced
+from .._trace import get_logger, traced
 from .interfaces import SyncConnectionInterface
 from .request_body import SyncRequestBody
+from .response_stream import SyncResponseStream
 
 
 __all__ = ["SyncHTTP2Connection"]
@@ -422,47 +423,29 @@ class SyncHTTP2Connection(SyncConnectionInterface):
                 self.close()
 
 
-class HTTP2ResponseStream(SyncByteStream):
+class HTTP2ResponseStream(SyncResponseStream):
     """The body of one response on a shared connection; closing it early resets only
     its own stream."""
 
-    __slots__ = ("_closed", "_connection", "_ended", "_request", "_stream_id", "_trace")
+    __slots__ = ("_connection", "_stream_id")
 
     def __init__(self, connection: SyncHTTP2Connection, request: Request, stream_id: int):
+        super().__init__(
+            request,
+            "http2.receive_response_body",
+            logger,
+            connection.receive_body_chunk,
+            request,
+            stream_id,
+        )
         self._connection = connection
-        self._request = request
         self._stream_id = stream_id
-        self._closed = False
-        self._ended = False
-        self._trace = BodyTrace("http2.receive_response_body", logger, request.trace)
 
-    def __iter__(self) -> HTTP2ResponseStream:
-        return self
-
-    def __next__(self) -> bytes:
-        if self._closed or self._ended:
-            raise StopIteration
-        self._trace.reading()
-        try:
-            chunk = self._connection.receive_body_chunk(self._request, self._stream_id)
-        except BaseException as exc:
-            self._trace.ended(exc)
-            self.close()
-            raise
-        if chunk is None:
-            self._ended = True
-            self._trace.ended()
-            raise StopIteration
-        return chunk
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._trace.closed()
-            with traced("http2.response_closed", logger, self._request.trace):
-                self._connection._stream_done(
-                    self._request, self._stream_id, reset=not self._ended
-                )
+    def _release(self) -> None:
+        with traced("http2.response_closed", logger, self._request.trace):
+            self._connection._stream_done(
+                self._request, self._stream_id, reset=not self._ended
+            )
 
 
 def _cleanup_timeout(request: Request) -> float:
