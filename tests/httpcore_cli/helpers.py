@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers.raw import Request, RequestReader, response
+from tests.servers.raw import Request, recorded_requests, response
 
 __all__ = ["Scripted", "Terminal", "httpcore", "redirect"]
 
@@ -55,10 +55,7 @@ class Scripted:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __call__(self, conn: socket.socket, index: int) -> None:
-        reader = RequestReader(conn)
-        while (request := reader.read_request()) is not None:
-            with self._lock:
-                self.requests.append(request)
+        for request in recorded_requests(conn, self.requests, self._lock):
             answer = self.routes.get(request.target.decode("latin-1"), NOT_FOUND)
             if request.method == b"HEAD":
                 answer = answer.partition(b"\r\n\r\n")[0] + b"\r\n\r\n"

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 
 from .base import Listening, Server, Serving, free_port, stop_process
-from .raw import OK_RESPONSE, Request, RequestReader, wait_for_client_close
+from .raw import OK_RESPONSE, Request, recorded_requests, wait_for_client_close
 from .tls import TLSMaterial
 
 __all__ = ["CONNECT_OK", "Pproxy", "ScriptedProxy"]
@@ -96,10 +96,7 @@ class ScriptedProxy:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __call__(self, conn: socket.socket, index: int) -> None:
-        reader = RequestReader(conn)
-        while (request := reader.read_request()) is not None:
-            with self._lock:
-                self.requests.append(request)
+        for request in recorded_requests(conn, self.requests, self._lock):
             if request.method != b"CONNECT":
                 conn.sendall(OK_RESPONSE)
                 continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -197,6 +197,18 @@ class RequestReader:
         if auto_continue and expect == b"100-continue":
             self.conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         return self.read_body(request)
+
+
+def recorded_requests(
+    conn: socket.socket, requests: list[Request], lock: threading.Lock
+) -> Iterator[Request]:
+    """Each request read on ``conn``, kept in ``requests`` first (under ``lock``: a
+    server's threads serve connections at once) for the test to check afterwards."""
+    reader = RequestReader(conn)
+    while (request := reader.read_request()) is not None:
+        with lock:
+            requests.append(request)
+        yield request
 
 
 def close_connection(conn: socket.socket, *, drain_limit: int = 4 << 20) -> None:
