@@ -217,9 +217,9 @@ def test_a_server_recycling_connections_leaves_no_stray_log_lines(
     """hypercorn closes an HTTP/2 connection after 20 requests; writes that raced the
     close used to make asyncio log ``socket.send() raised exception.`` once per write.
     hypercorn stops answering with its GOAWAY, even streams it promised to finish: those
-    not answered yet go again on a new connection; those it had begun to answer fail
-    with the connection (a response half received is not sent again), but none waits
-    for its read timeout."""
+    not answered yet go again on a new connection; those it had begun to answer or to
+    receive fail with the connection (what is half done is not done again), but none
+    waits for its timeout."""
     # It keeps a connection it no longer answers on for 30 s: far past the timeout.
     config = {"keep_alive_max_requests": 20, "keep_alive_timeout": 30}
     server = hypercorn_server(tls=True, config=config)
@@ -230,7 +230,7 @@ def test_a_server_recycling_connections_leaves_no_stray_log_lines(
     [outcomes] = [line for line in result.stdout.decode().splitlines() if "outcomes" in line]
     counts = dict(item.split(": ") for item in outcomes.removeprefix("outcomes: ").split(", "))
     assert int(counts.pop("200")) >= 150, outcomes
-    assert set(counts) <= {"RemoteProtocolError"}, outcomes  # no ReadTimeout
+    assert not [name for name in counts if "Timeout" in name], outcomes  # failed at once
     lines = result.stderr.decode().splitlines()
     assert len(lines) <= 1, lines[:5]
     assert all(line.startswith("httpcore: first failure: ") for line in lines), lines
